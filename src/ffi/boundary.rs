@@ -1,0 +1,161 @@
+//! The edge of the C ABI: panic containment and the checks that turn raw C arguments into
+//! Rust values. Every exported function runs its body through [`catch_panic`] or [`call`],
+//! and reads its pointer arguments only through the helpers here.
+
+use std::any::Any;
+use std::ffi::c_char;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr::NonNull;
+
+use super::status::{Error, nt_status, record};
+use crate::core::{MAX_NICK_LEN, Nick};
+
+/// Runs `body`, returning `fallback` if it panics, so no unwind ever crosses into C.
+///
+/// `AssertUnwindSafe` is sound here because the only state shared across calls is the tracker
+/// behind its mutex, and a panic while that is locked poisons it: later calls report
+/// NT_STATUS_POISONED instead of reading half-changed state.
+pub fn catch_panic<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
+}
+
+/// Runs a status-returning body: errors and panics become a status plus this thread's
+/// last-error message.
+pub fn call(body: impl FnOnce() -> Result<(), Error>) -> nt_status {
+    let outcome = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| {
+        Err(Error::Panic {
+            message: panic_message(payload.as_ref()),
+        })
+    });
+    match outcome {
+        Ok(()) => nt_status::Ok,
+        Err(error) => record(&error),
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}
+
+/// Checks that a pointer argument is not NULL.
+pub fn non_null<T>(ptr: *mut T, arg: &'static str) -> Result<NonNull<T>, Error> {
+    NonNull::new(ptr).ok_or_else(|| Error::null(arg))
+}
+
+/// Borrows the object behind a non-NULL pointer argument.
+///
+/// # Safety
+/// If not NULL, `ptr` must point to a live, properly aligned `T` that nothing mutates
+/// (except through interior mutability) for `'a`.
+pub unsafe fn borrow<'a, T>(ptr: *const T, arg: &'static str) -> Result<&'a T, Error> {
+    // SAFETY: NULL is handled by as_ref; any other value is valid per this function's contract.
+    unsafe { ptr.as_ref() }.ok_or_else(|| Error::null(arg))
+}
+
+/// Reads a C string argument as a nick, scanning at most `MAX_NICK_LEN + 1` bytes for the
+/// terminator so an unterminated or huge string is rejected without reading past the limit.
+///
+/// # Safety
+/// If not NULL, `ptr` must point to a NUL-terminated string, or to at least
+/// `MAX_NICK_LEN + 1` readable bytes, that stays unchanged for `'a`.
+pub unsafe fn nick_arg<'a>(ptr: *const c_char) -> Result<Nick<'a>, Error> {
+    if ptr.is_null() {
+        return Err(Error::null("nick"));
+    }
+    // SAFETY: ptr is not NULL and, per the contract, readable up to its terminator or
+    // MAX_NICK_LEN + 1 bytes, whichever is first; strnlen reads no further than that.
+    let len = unsafe { libc::strnlen(ptr, MAX_NICK_LEN + 1) };
+    // SAFETY: strnlen just established that these `len` bytes are readable.
+    let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) };
+    Nick::from_bytes(bytes).map_err(|source| Error::InvalidNick {
+        arg: "nick".into(),
+        source,
+    })
+}
+
+/// Reads a C array of C strings as nicks, all or nothing. `count == 0` accepts NULL.
+///
+/// # Safety
+/// If `count > 0`, `nicks` must point to `count` readable pointers, each meeting the contract
+/// of [`nick_arg`], all unchanged for `'a`.
+pub unsafe fn nick_array_arg<'a>(
+    nicks: *const *const c_char,
+    count: usize,
+) -> Result<Vec<Nick<'a>>, Error> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let nicks = non_null(nicks.cast_mut(), "nicks")?;
+    // SAFETY: non-NULL, and the caller guarantees `count` readable pointers.
+    let pointers = unsafe { std::slice::from_raw_parts(nicks.as_ptr().cast_const(), count) };
+    pointers
+        .iter()
+        .enumerate()
+        // SAFETY: each entry meets nick_arg's contract per this function's contract.
+        .map(|(index, &ptr)| {
+            unsafe { nick_arg(ptr) }.map_err(|e| e.for_arg(format!("nicks[{index}]")))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::NickError;
+
+    #[test]
+    fn a_panic_becomes_a_status_and_a_message() {
+        let status = call(|| panic!("boom {}", 7));
+        assert_eq!(status, nt_status::Panic);
+        // SAFETY: the message is NUL-terminated and valid until the next failure here.
+        let message =
+            unsafe { std::ffi::CStr::from_ptr(super::super::status::nt_last_error_message()) };
+        assert_eq!(message.to_str().unwrap(), "nick-tracker panicked: boom 7");
+        assert_eq!(catch_panic(5, || panic!("static")), 5);
+    }
+
+    #[test]
+    fn nick_arg_reads_at_most_one_byte_past_the_limit() {
+        // Exactly MAX_NICK_LEN + 1 readable bytes with no terminator: rejected as too long
+        // without reading further (Miri or valgrind would flag an over-read).
+        let unterminated = vec![b'x'; MAX_NICK_LEN + 1];
+        let error = unsafe { nick_arg(unterminated.as_ptr().cast()) }.unwrap_err();
+        assert_eq!(error.status(), nt_status::NickTooLong);
+
+        let longest = format!("{}\0", "y".repeat(MAX_NICK_LEN));
+        let nick = unsafe { nick_arg(longest.as_ptr().cast()) }.unwrap();
+        assert_eq!(nick.as_str().len(), MAX_NICK_LEN);
+    }
+
+    #[test]
+    fn nick_array_names_the_bad_entry_and_accepts_empty() {
+        let good = c"alice";
+        let bad = c"";
+        let nicks = [good.as_ptr(), bad.as_ptr()];
+        let error = unsafe { nick_array_arg(nicks.as_ptr(), 2) }.unwrap_err();
+        assert!(matches!(
+            &error,
+            Error::InvalidNick { arg, source: NickError::Empty } if arg == "nicks[1]"
+        ));
+        let nulls = [good.as_ptr(), std::ptr::null()];
+        let error = unsafe { nick_array_arg(nulls.as_ptr(), 2) }.unwrap_err();
+        assert_eq!(error.to_string(), "nicks[1] is NULL");
+        assert!(
+            unsafe { nick_array_arg(std::ptr::null(), 0) }
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            unsafe { nick_array_arg(std::ptr::null(), 1) }
+                .unwrap_err()
+                .to_string(),
+            "nicks is NULL"
+        );
+    }
+}
