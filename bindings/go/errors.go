@@ -1,0 +1,93 @@
+package nicktracker
+
+// #cgo pkg-config: nick_tracker
+// #include <nick_tracker.h>
+import "C"
+
+import (
+	"errors"
+	"strings"
+)
+
+// Status is the library's nt_status: why a call failed.
+type Status uint32
+
+// The statuses a call can fail with. The numbers are the C library's stable ABI values.
+const (
+	// StatusNullArgument means a required pointer was NULL; this package never passes one.
+	StatusNullArgument Status = C.NT_STATUS_NULL_ARGUMENT
+	// StatusNickEmpty means a nick was "".
+	StatusNickEmpty Status = C.NT_STATUS_NICK_EMPTY
+	// StatusNickTooLong means a nick was longer than MaxNickLen bytes.
+	StatusNickTooLong Status = C.NT_STATUS_NICK_TOO_LONG
+	// StatusNickNotUTF8 means a nick was not valid UTF-8.
+	StatusNickNotUTF8 Status = C.NT_STATUS_NICK_NOT_UTF8
+	// StatusNickContainsNUL means a nick contained a NUL byte, which a C string cannot carry.
+	StatusNickContainsNUL Status = C.NT_STATUS_NICK_CONTAINS_NUL
+	// StatusBufferTooSmall is handled inside this package and never returned.
+	StatusBufferTooSmall Status = C.NT_STATUS_BUFFER_TOO_SMALL
+	// StatusPanic means the library hit an internal bug. A tracker the call was changing
+	// is poisoned from then on.
+	StatusPanic Status = C.NT_STATUS_PANIC
+	// StatusPoisoned means an earlier call panicked while changing the tracker, so only
+	// Close is still useful on it.
+	StatusPoisoned Status = C.NT_STATUS_POISONED
+)
+
+// String returns the library's description of the status, e.g. "nick is empty".
+func (s Status) String() string {
+	return C.GoString(C.nt_status_str(C.uint32_t(s)))
+}
+
+// Error is why a call was refused. Unless the Status is StatusPanic, the call changed nothing.
+type Error struct {
+	Status Status
+	// Message names the argument at fault, e.g. "nicks[2]: nick is not valid UTF-8".
+	Message string
+}
+
+// Error returns the message, prefixed with the package name.
+func (e *Error) Error() string {
+	return "nicktracker: " + e.Message
+}
+
+// Is reports whether target is an *Error with the same Status, so that
+// errors.Is(err, ErrNickEmpty) matches any empty-nick error whatever its message.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Status == e.Status
+}
+
+// Sentinels for errors.Is, one per Status.
+var (
+	ErrNullArgument    = sentinel(StatusNullArgument)
+	ErrNickEmpty       = sentinel(StatusNickEmpty)
+	ErrNickTooLong     = sentinel(StatusNickTooLong)
+	ErrNickNotUTF8     = sentinel(StatusNickNotUTF8)
+	ErrNickContainsNUL = sentinel(StatusNickContainsNUL)
+	ErrBufferTooSmall  = sentinel(StatusBufferTooSmall)
+	ErrPanic           = sentinel(StatusPanic)
+	ErrPoisoned        = sentinel(StatusPoisoned)
+)
+
+// ErrClosed is returned by every method called after Close.
+var ErrClosed = errors.New("nicktracker: tracker is closed")
+
+func sentinel(s Status) *Error {
+	return &Error{Status: s, Message: s.String()}
+}
+
+// lastError describes a failed call. The library keeps the message per OS thread, so the
+// caller must have been locked to the thread that made the call since it was made.
+func lastError(status C.nt_status) *Error {
+	return &Error{Status: Status(status), Message: C.GoString(C.nt_last_error_message())}
+}
+
+// checkNick rejects a nick containing NUL, which C.CString would silently cut short, in the
+// library's words; the library checks everything else. arg names the nick in the message.
+func checkNick(arg, nick string) error {
+	if strings.IndexByte(nick, 0) < 0 {
+		return nil
+	}
+	return &Error{Status: StatusNickContainsNUL, Message: arg + ": " + StatusNickContainsNUL.String()}
+}

@@ -1,0 +1,3 @@
+module github.com/nick-tracker/nick-tracker/bindings/go
+
+go 1.19
