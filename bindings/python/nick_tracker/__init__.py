@@ -1,0 +1,34 @@
+"""Which peer nicks are still reachable when connected to several directory servers.
+
+A ctypes binding to libnick_tracker with the API of JoinMarket's jmcore.nick_tracker:
+
+    from nick_tracker import NickTracker
+
+    with NickTracker(on_nick_leave=print) as tracker:
+        tracker.mark_nick_present("J5alice", "dir1")
+        tracker.mark_nick_present("J5alice", "dir2")
+        tracker.mark_nick_gone("J5alice", "dir1")  # still active through dir2
+        tracker.remove_directory("dir2")           # prints J5alice
+
+The shared library is found through $NICK_TRACKER_LIBRARY, then next to this package, then
+by the system loader; `library_path` says which file was loaded.
+"""
+
+from ._errors import InvalidNickError, NickTrackerError, Status, TrackerClosedError
+from ._lib import path as library_path
+from ._lib import version as library_version
+from ._tracker import NickTracker
+
+__all__ = [
+    "InvalidNickError",
+    "MAX_NICK_LEN",
+    "NickTracker",
+    "NickTrackerError",
+    "Status",
+    "TrackerClosedError",
+    "library_path",
+    "library_version",
+]
+
+# The longest nick accepted, in bytes of UTF-8 (NT_MAX_NICK_LEN).
+MAX_NICK_LEN = 256

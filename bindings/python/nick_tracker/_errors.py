@@ -1,0 +1,71 @@
+"""The status codes of the C library and the exceptions they become."""
+
+import enum
+from typing import Optional, Union
+
+from . import _lib
+
+
+class Status(enum.IntEnum):
+    """nt_status: the result of every C call that can fail. The numbers are stable ABI."""
+
+    OK = 0
+    NULL_ARGUMENT = 1
+    NICK_EMPTY = 2
+    NICK_TOO_LONG = 3
+    NICK_NOT_UTF8 = 4
+    NICK_CONTAINS_NUL = 5
+    BUFFER_TOO_SMALL = 6
+    PANIC = 7
+    POISONED = 8
+
+    def describe(self) -> str:
+        """The library's own one-line description of this status (nt_status_str)."""
+        return _lib.lib.nt_status_str(self).decode()
+
+
+class NickTrackerError(Exception):
+    """Base of every error this package raises on purpose.
+
+    `status` is the Status the C library returned, or None for errors found on the Python
+    side that have no C counterpart (a closed tracker). The message names the argument at
+    fault, e.g. "nicks[2]: nick is empty".
+    """
+
+    def __init__(self, status: Optional[Union[Status, int]], message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class InvalidNickError(NickTrackerError, ValueError):
+    """A nick was empty, longer than MAX_NICK_LEN bytes in UTF-8, contained NUL or could not
+    be encoded as UTF-8. The tracker was not changed."""
+
+
+class TrackerClosedError(NickTrackerError, ValueError):
+    """The tracker was used after close(), like a closed file."""
+
+    def __init__(self) -> None:
+        super().__init__(None, "operation on a closed NickTracker")
+
+
+_NICK_STATUSES = {
+    Status.NICK_EMPTY,
+    Status.NICK_TOO_LONG,
+    Status.NICK_NOT_UTF8,
+    Status.NICK_CONTAINS_NUL,
+}
+
+
+def check(status: int) -> None:
+    """Raises the exception for a failed C call; must run on the thread that made the call,
+    straight after it, because the C library keeps the message per thread."""
+    if status == Status.OK:
+        return
+    message = _lib.lib.nt_last_error_message().decode()
+    try:
+        status = Status(status)
+    except ValueError:  # a status added by a newer library: keep the number
+        pass
+    error_type = InvalidNickError if status in _NICK_STATUSES else NickTrackerError
+    raise error_type(status, message)

@@ -1,0 +1,109 @@
+"""Finds and loads libnick_tracker, checks its version and declares every C prototype.
+
+ctypes assumes `int` arguments and results for any function it is not told about, which
+silently truncates pointers and 64-bit directory ids, so every function the package calls is
+declared here, once, before use.
+"""
+
+import ctypes
+import ctypes.util
+import os
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+ENV_VAR = "NICK_TRACKER_LIBRARY"
+
+# The library major version this package was written against (NT_VERSION_MAJOR).
+EXPECTED_MAJOR = 0
+
+# typedef void (*nt_nick_callback)(void *user_data, const char *nick);
+NickCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
+
+_status = ctypes.c_uint32
+_tracker = ctypes.c_void_p
+_size_p = ctypes.POINTER(ctypes.c_size_t)
+
+_PROTOTYPES = {
+    "nt_status_str": (ctypes.c_char_p, [ctypes.c_uint32]),
+    "nt_last_error_message": (ctypes.c_char_p, []),
+    "nt_new": (_status, [NickCallback, ctypes.c_void_p, ctypes.POINTER(_tracker)]),
+    "nt_free": (None, [_tracker]),
+    "nt_update": (_status, [_tracker, ctypes.c_char_p, ctypes.c_uint64, ctypes.c_bool]),
+    "nt_mark_present": (_status, [_tracker, ctypes.c_char_p, ctypes.c_uint64]),
+    "nt_mark_gone": (_status, [_tracker, ctypes.c_char_p, ctypes.c_uint64]),
+    "nt_remove_directory": (_status, [_tracker, ctypes.c_uint64, _size_p]),
+    "nt_sync_peerlist": (
+        _status,
+        [_tracker, ctypes.c_uint64, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t],
+    ),
+    "nt_is_active": (_status, [_tracker, ctypes.c_char_p, ctypes.POINTER(ctypes.c_bool)]),
+    "nt_active_directories": (
+        _status,
+        [_tracker, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64), ctypes.c_size_t, _size_p],
+    ),
+    "nt_active_nick_count": (_status, [_tracker, _size_p]),
+    "nt_for_each_active_nick": (_status, [_tracker, NickCallback, ctypes.c_void_p]),
+}
+
+
+def _candidates() -> List[Tuple[str, Optional[str]]]:
+    """Where to look, in order, as (where from, path or name) pairs; None if nothing was found.
+
+    An explicit NICK_TRACKER_LIBRARY is the only candidate: if it is wrong the user wants to
+    hear so, not to have some other copy loaded behind their back.
+    """
+    override = os.environ.get(ENV_VAR)
+    if override:
+        return [(ENV_VAR, override)]
+    bundled = sorted(Path(__file__).parent.glob("libnick_tracker.so*"))
+    candidates = [("next to the package", str(path)) for path in bundled]
+    candidates.append(("system loader", "libnick_tracker.so.0"))
+    candidates.append(
+        ("ctypes.util.find_library('nick_tracker')", ctypes.util.find_library("nick_tracker"))
+    )
+    return candidates
+
+
+def _open() -> Tuple[str, ctypes.CDLL]:
+    tried = []
+    for where, path in _candidates():
+        if path is None:
+            tried.append(f"  {where}: found nothing")
+            continue
+        try:
+            return path, ctypes.CDLL(path)
+        except OSError as error:
+            tried.append(f"  {where}: {error}")
+    raise ImportError(
+        "nick_tracker cannot load libnick_tracker. Tried:\n"
+        + "\n".join(tried)
+        + f"\nSet {ENV_VAR} to the full path of libnick_tracker.so."
+    )
+
+
+def _declare(lib: ctypes.CDLL, path: str, name: str, restype: object, argtypes: list) -> None:
+    try:
+        function = getattr(lib, name)
+    except AttributeError as error:
+        message = f"{path} lacks {name}, so it is not a usable libnick_tracker ({error})"
+        raise ImportError(message) from None
+    function.restype = restype
+    function.argtypes = argtypes
+
+
+def _load() -> Tuple[str, str, ctypes.CDLL]:
+    path, lib = _open()
+    # Checked before the other prototypes so a different major version is reported as such,
+    # not as whichever function it happens to lack.
+    _declare(lib, path, "nt_version", ctypes.c_char_p, [])
+    version = lib.nt_version().decode()
+    if version.split(".")[0] != str(EXPECTED_MAJOR):
+        raise ImportError(
+            f"{path} is nick-tracker {version}, but this package needs {EXPECTED_MAJOR}.x"
+        )
+    for name, (restype, argtypes) in _PROTOTYPES.items():
+        _declare(lib, path, name, restype, argtypes)
+    return path, version, lib
+
+
+path, version, lib = _load()
