@@ -217,3 +217,74 @@ impl fmt::Debug for NickTracker {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nick(name: &str) -> Nick<'_> {
+        Nick::new(name).unwrap()
+    }
+
+    fn directories(tracker: &NickTracker, name: &str) -> Vec<DirectoryId> {
+        tracker.active_directories(name).collect()
+    }
+
+    #[test]
+    fn a_directory_that_reports_again_keeps_its_place() {
+        let mut tracker = NickTracker::new();
+        tracker.mark_present(nick("alice"), 1);
+        tracker.mark_present(nick("alice"), 2);
+        assert!(!tracker.mark_gone(nick("alice"), 1));
+        tracker.mark_present(nick("alice"), 1);
+        tracker.mark_present(nick("alice"), 2);
+        assert_eq!(directories(&tracker, "alice"), [1, 2]);
+    }
+
+    #[test]
+    fn a_nick_leaves_once_and_is_forgotten() {
+        let mut tracker = NickTracker::new();
+        tracker.mark_present(nick("alice"), 1);
+        assert!(tracker.mark_gone(nick("alice"), 1));
+        assert!(!tracker.mark_gone(nick("alice"), 1), "a second departure");
+        assert!(tracker.remove_directory(1).is_empty());
+        assert!(tracker.is_empty() && !tracker.is_active("alice"));
+        assert!(directories(&tracker, "alice").is_empty());
+    }
+
+    #[test]
+    fn a_returning_nick_counts_as_first_seen_when_it_returned() {
+        let mut tracker = NickTracker::new();
+        tracker.mark_present(nick("alice"), 1);
+        tracker.mark_present(nick("bob"), 1);
+        assert!(tracker.mark_gone(nick("alice"), 1));
+        tracker.mark_present(nick("alice"), 1);
+        assert_eq!(tracker.active_nicks(), ["bob", "alice"]);
+        assert_eq!(
+            &*tracker.remove_directory(1),
+            ["bob".into(), "alice".into()]
+        );
+    }
+
+    #[test]
+    fn sync_marks_gone_only_on_the_syncing_directory() {
+        let mut tracker = NickTracker::new();
+        tracker.mark_present(nick("alice"), 1);
+        tracker.mark_present(nick("alice"), 2);
+        tracker.mark_present(nick("bob"), 2);
+        assert_eq!(&*tracker.sync_peerlist(2, &[]), ["bob".into()]);
+        assert_eq!(directories(&tracker, "alice"), [1]);
+        assert_eq!(
+            &*tracker.sync_peerlist(1, &[nick("carol")]),
+            ["alice".into()]
+        );
+        assert_eq!(tracker.active_nicks(), ["carol"]);
+    }
+
+    #[test]
+    fn debug_output_shows_the_count_not_the_nicks() {
+        let mut tracker = NickTracker::new();
+        tracker.mark_present(nick("alice"), 1);
+        assert_eq!(format!("{tracker:?}"), "NickTracker { active_nicks: 1 }");
+    }
+}
