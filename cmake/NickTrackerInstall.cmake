@@ -24,7 +24,7 @@ set(_nt_real_name "libnick_tracker.so.${PROJECT_VERSION}")
 set(_nt_generated "${CMAKE_CURRENT_BINARY_DIR}/install-files")
 set(_nt_cmake_dir "${CMAKE_INSTALL_LIBDIR}/cmake/nick_tracker")
 
-# Shared library: libnick_tracker.so -> libnick_tracker.so.0 -> libnick_tracker.so.0.1.0, the
+# Shared library: libnick_tracker.so -> libnick_tracker.so.0 -> libnick_tracker.so.0.2.0, the
 # layout a CMake-built library would have. install(FILES) copies symlinks as symlinks.
 install(PROGRAMS "${NT_SHARED_LIBRARY}"
         DESTINATION "${CMAKE_INSTALL_LIBDIR}" RENAME "${_nt_real_name}")

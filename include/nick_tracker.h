@@ -2,13 +2,13 @@
  * nick_tracker.h - which peer nicks are still reachable across several directory servers.
  *
  * A peer-to-peer client connected to several directory servers hears from each which peers
- * ("nicks") are present. A nick is ACTIVE while at least one directory reports it present.
- * It LEAVES only when every directory that reported it present has reported it gone, stopped
- * listing it (nt_sync_peerlist), or been removed (nt_remove_directory). Then the leave
- * callback runs once and the tracker forgets the nick. One flapping directory connection
- * therefore never produces a false "peer left" event.
+ * ("nicks") are present. A nick is ACTIVE while at least one connected directory reports it
+ * present. It LEAVES only when every directory that reported it present has reported it gone,
+ * stopped listing it (nt_sync_peerlist), been removed (nt_remove_directory) or disconnected
+ * (nt_set_directory_connected). Then the leave callback runs once. One flapping directory
+ * connection therefore never produces a false "peer left" event.
  *
- * Usage:
+ * Usage, leave events only:
  *     nt_tracker *t;
  *     if (nt_new(on_leave, my_state, &t) != NT_STATUS_OK) { ... }
  *     nt_mark_present(t, "J5alice", 1);         // directory 1 lists J5alice
@@ -16,6 +16,14 @@
  *     nt_mark_gone(t, "J5alice", 1);            // still active through directory 2
  *     nt_remove_directory(t, 2, NULL);          // on_leave(my_state, "J5alice")
  *     nt_free(t);
+ *
+ * Join and leave events, logging, limits, routing choice:
+ *     nt_options options;
+ *     nt_options_init(&options);                // always first: sets version and defaults
+ *     options.on_event = on_event;              // NT_EVENT_KIND_JOIN and _LEAVE
+ *     options.max_nicks = 100000;               // refuse floods: NT_STATUS_NICK_LIMIT
+ *     nt_new_with_options(&options, &t);
+ *     nt_pick_directory(t, "J5alice", &dir);    // a directory to message J5alice through
  *
  * Conventions:
  * - Every function that can fail returns an nt_status. NT_STATUS_OK is 0. On failure,
@@ -29,6 +37,7 @@
  *   nt_free(). Callbacks run on the calling thread after the lock is released, so they may
  *   call back into the same tracker (but not nt_free() it).
  * - No panic or Rust error crosses this interface; an internal bug shows as NT_STATUS_PANIC.
+ * - Using a tracker after nt_free() is undefined behaviour, as for any freed memory.
  */
 
 
@@ -50,7 +59,7 @@
 /**
  * Minor version of the header.
  */
-#define NT_VERSION_MINOR 1
+#define NT_VERSION_MINOR 2
 
 /**
  * Patch version of the header.
@@ -61,6 +70,11 @@
  * The longest nick accepted, in bytes, not counting the terminating NUL.
  */
 #define NT_MAX_NICK_LEN 256
+
+/**
+ * The nt_options layout this header describes. nt_options_init() stores it in `version`.
+ */
+#define NT_OPTIONS_VERSION 1
 
 /**
  * The result of every `nt_*` call that can fail.
@@ -115,6 +129,25 @@ enum nt_status
    * Only nt_free() is still useful on it.
    */
   NT_STATUS_POISONED = 8,
+  /**
+   * The nick is not active, so there is no directory to pick (nt_pick_directory()).
+   */
+  NT_STATUS_NICK_NOT_ACTIVE = 9,
+  /**
+   * The change would make the tracker hold more nicks than its `max_nicks` option
+   * allows. Nothing was changed (batch calls included).
+   */
+  NT_STATUS_NICK_LIMIT = 10,
+  /**
+   * The change would make the tracker know more directories than its `max_directories`
+   * option allows. Nothing was changed.
+   */
+  NT_STATUS_DIRECTORY_LIMIT = 11,
+  /**
+   * An argument had an invalid value: an unknown nt_options version or enum value, or a
+   * packed peerlist that does not end with a NUL byte. Nothing was changed.
+   */
+  NT_STATUS_INVALID_ARGUMENT = 12,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -125,12 +158,171 @@ typedef uint32_t nt_status;
 #endif // __cplusplus
 
 /**
- * A nick tracker. Create with nt_new(), destroy with nt_free().
+ * What happened to a nick. New kinds may be added; ignore kinds you do not know.
+ */
+enum nt_event_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The nick became active: a connected directory reported it while no other did, or it
+   * returned after being gone, or its directory reconnected.
+   */
+  NT_EVENT_KIND_JOIN = 1,
+  /**
+   * The nick left: no connected directory reports it present any more. Exactly one
+   * LEAVE follows each JOIN (unless the tracker is freed first).
+   */
+  NT_EVENT_KIND_LEAVE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum nt_event_kind nt_event_kind;
+#else
+typedef uint32_t nt_event_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Severity of a log message, from most to least severe.
+ */
+enum nt_log_level
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not used by this version; reserved for failures a caller cannot see in a status.
+   */
+  NT_LOG_LEVEL_ERROR = 1,
+  /**
+   * A change refused because a limit was reached.
+   */
+  NT_LOG_LEVEL_WARN = 2,
+  /**
+   * A nick left all directories; a directory was removed, disconnected or reconnected.
+   */
+  NT_LOG_LEVEL_INFO = 3,
+  /**
+   * A nick became active.
+   */
+  NT_LOG_LEVEL_DEBUG = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum nt_log_level nt_log_level;
+#else
+typedef uint32_t nt_log_level;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How nt_pick_directory() chooses among a nick's active directories.
+ */
+enum nt_pick_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Uniformly at random (the default), as the JoinMarket daemon does, so that no single
+   * directory carries all of a client's private messages.
+   */
+  NT_PICK_MODE_RANDOM = 0,
+  /**
+   * In turn: each call for the same nick returns the next of its active directories, in
+   * the order nt_active_directories() lists them. Deterministic, for tests.
+   */
+  NT_PICK_MODE_ROUND_ROBIN = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum nt_pick_mode nt_pick_mode;
+#else
+typedef uint32_t nt_pick_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A nick tracker. Create with nt_new() or nt_new_with_options(), destroy with nt_free().
  *
  * Every function except nt_free() may be called on the same tracker from several threads at
- * once; an internal lock serialises them.
+ * once; an internal lock serialises them. Using a tracker after nt_free() is undefined
+ * behaviour, as with any freed memory: the library cannot detect it.
  */
 typedef struct nt_tracker nt_tracker;
+
+/**
+ * One event, passed to an nt_event_callback. Valid only until the callback returns.
+ */
+typedef struct {
+  nt_event_kind kind;
+  /**
+   * NUL-terminated UTF-8, 1..=NT_MAX_NICK_LEN bytes, owned by the library.
+   */
+  const char *nick;
+  /**
+   * The directory whose report, peerlist, removal or connection change caused the event.
+   */
+  uint64_t directory;
+} nt_event;
+
+/**
+ * The event callback set in nt_options. Same rules as nt_nick_callback: runs on the calling
+ * thread after the lock is released, may re-enter the tracker (not nt_free()), must return
+ * normally. Events of one call arrive in order: leaves in the order the nicks were first
+ * seen, then joins in the order they happened.
+ */
+typedef void (*nt_event_callback)(void *user_data, const nt_event *event);
+
+/**
+ * The log callback set in nt_options. `message` is NUL-terminated UTF-8 without a trailing
+ * newline, valid until the callback returns. Same threading rules as nt_event_callback.
+ */
+typedef void (*nt_log_callback)(void *user_data, nt_log_level level, const char *message);
+
+/**
+ * Options for nt_new_with_options(). Always fill one with nt_options_init() first, then
+ * change the fields you need: that sets `version` and the defaults, including those of
+ * fields a later header may add.
+ */
+typedef struct {
+  /**
+   * NT_OPTIONS_VERSION, as set by nt_options_init().
+   */
+  uint32_t version;
+  /**
+   * Called for every JOIN and LEAVE event, with `event_user_data`. NULL for none (the
+   * default). Must stay callable until nt_free().
+   */
+  nt_event_callback on_event;
+  void *event_user_data;
+  /**
+   * Called with the library's log messages, with `log_user_data`. NULL for none (the
+   * default). Must stay callable until nt_free().
+   */
+  nt_log_callback on_log;
+  void *log_user_data;
+  /**
+   * An nt_log_level: the least severe level passed to `on_log`. Default NT_LOG_LEVEL_INFO.
+   */
+  uint32_t log_level;
+  /**
+   * The most nicks held at once (active, or kept for a disconnected directory); a change
+   * that would exceed it fails with NT_STATUS_NICK_LIMIT. 0 (the default) is unlimited.
+   */
+  size_t max_nicks;
+  /**
+   * The most directories known at once; exceeding it fails with
+   * NT_STATUS_DIRECTORY_LIMIT. 0 (the default) is unlimited.
+   */
+  size_t max_directories;
+  /**
+   * An nt_pick_mode. Default NT_PICK_MODE_RANDOM.
+   */
+  uint32_t pick_mode;
+} nt_options;
 
 /**
  * A callback that receives one nick: the leave callback given to nt_new(), and the visitor
@@ -146,16 +338,54 @@ typedef struct nt_tracker nt_tracker;
  */
 typedef void (*nt_nick_callback)(void *user_data, const char *nick);
 
+/**
+ * Counters for monitoring a tracker, filled by nt_get_stats().
+ */
+typedef struct {
+  /**
+   * Nicks held: the active ones plus those reported present only by disconnected
+   * directories.
+   */
+  size_t nicks;
+  /**
+   * Nicks active now (the same as nt_active_nick_count()).
+   */
+  size_t active_nicks;
+  /**
+   * Directories known: reported by, synced, or given a connection state, and not removed.
+   */
+  size_t directories;
+  /**
+   * Of those, how many are connected.
+   */
+  size_t connected_directories;
+  /**
+   * JOIN events produced since the tracker was created (delivered or not).
+   */
+  uint64_t joins;
+  /**
+   * LEAVE events produced since the tracker was created (delivered or not).
+   */
+  uint64_t leaves;
+} nt_stats;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 /**
- * The library's version as "MAJOR.MINOR.PATCH", e.g. "0.1.0". Static; never NULL.
+ * The library's version as "MAJOR.MINOR.PATCH", e.g. "0.2.0". Static; never NULL.
  *
  * Returns a string rather than a status because it cannot fail.
  */
 const char *nt_version(void);
+
+/**
+ * Fills `*options` with the defaults: no callbacks, log level INFO, no limits, random picks.
+ *
+ * Returns NT_STATUS_NULL_ARGUMENT if `options` is NULL.
+ */
+nt_status nt_options_init(nt_options *options);
 
 /**
  * A static, human-readable description of a status code.
@@ -177,33 +407,47 @@ const char *nt_status_str(uint32_t status);
 const char *nt_last_error_message(void);
 
 /**
- * Creates a tracker and stores it in `*out_tracker`.
+ * Creates a tracker with a leave callback and stores it in `*out_tracker`.
  *
- * `on_leave` (may be NULL) is called once each time a nick leaves: when the last directory
- * that reported it present reports it gone, stops listing it, or is removed. It receives
- * `user_data`, which the library never dereferences. Both must stay valid until nt_free().
+ * `on_leave` (may be NULL) is called once each time a nick leaves: when the last connected
+ * directory that reported it present reports it gone, stops listing it, is removed or is
+ * disconnected. It receives `user_data`, which the library never dereferences. Both must
+ * stay valid until nt_free(). For join events, log messages, limits or the pick mode, use
+ * nt_new_with_options().
  *
  * Returns NT_STATUS_NULL_ARGUMENT if `out_tracker` is NULL.
  */
 nt_status nt_new(nt_nick_callback on_leave, void *user_data, nt_tracker **out_tracker);
 
 /**
- * Destroys a tracker made by nt_new(). No leave callbacks are called. NULL is ignored.
+ * Creates a tracker configured by `*options` (see nt_options; fill it with
+ * nt_options_init() first) and stores it in `*out_tracker`. The options are copied.
+ *
+ * Returns NT_STATUS_NULL_ARGUMENT if `options` or `out_tracker` is NULL, or
+ * NT_STATUS_INVALID_ARGUMENT for an unknown `version`, `log_level` or `pick_mode`.
+ */
+nt_status nt_new_with_options(const nt_options *options, nt_tracker **out_tracker);
+
+/**
+ * Destroys a tracker. No callbacks are called. NULL is ignored.
  *
  * Returns nothing because there is nothing a caller could do about a failure here. No other
- * call may be using `tracker` at the same time or afterwards.
+ * call may be using `tracker` at the same time or afterwards (not even a callback of this
+ * tracker): use after free is undefined behaviour the library cannot detect.
  */
 void nt_free(nt_tracker *tracker);
 
 /**
  * Records that `directory` reports `nick` present (`present` true) or gone (false).
  *
- * If this report leaves the nick present on no directory, the leave callback is called with
- * it before this function returns, and the tracker forgets the nick. A "gone" report from a
- * directory that has not reported the nick present is ignored.
+ * If the nick was not active and `directory` is connected, it joins. If this report leaves
+ * the nick present on no connected directory, it leaves. Either event is delivered before
+ * this function returns. A "gone" report from a directory that has not reported the nick
+ * present is ignored. A report from a directory not seen before makes it known (connected).
  *
- * Returns NT_STATUS_NULL_ARGUMENT, or an NT_STATUS_NICK_* code for an invalid nick; the
- * tracker is then unchanged.
+ * Returns NT_STATUS_NULL_ARGUMENT, an NT_STATUS_NICK_* code for an invalid nick, or
+ * NT_STATUS_NICK_LIMIT / NT_STATUS_DIRECTORY_LIMIT if a new nick or directory would exceed
+ * the tracker's limits; the tracker is then unchanged.
  */
 nt_status nt_update(nt_tracker *tracker, const char *nick, uint64_t directory, bool present);
 
@@ -218,28 +462,45 @@ nt_status nt_mark_present(nt_tracker *tracker, const char *nick, uint64_t direct
 nt_status nt_mark_gone(nt_tracker *tracker, const char *nick, uint64_t directory);
 
 /**
- * Forgets everything `directory` reported, as when its connection is lost.
+ * Forgets everything `directory` reported, as when it is dropped for good.
  *
- * Every nick that no remaining directory reports present leaves: the leave callback is
- * called for each, in the order the tracker first saw them, before this returns. If
- * `out_gone_count` is not NULL it receives how many left. Removing an unknown directory
- * is not an error.
+ * Every nick that no remaining connected directory reports present leaves, in the order
+ * the tracker first saw them, before this returns. If `out_gone_count` is not NULL it
+ * receives how many left. Removing an unknown directory is not an error.
  *
  * Returns NT_STATUS_NULL_ARGUMENT if `tracker` is NULL.
  */
 nt_status nt_remove_directory(nt_tracker *tracker, uint64_t directory, size_t *out_gone_count);
 
 /**
+ * Marks `directory`'s connection as up (`connected` true) or down.
+ *
+ * While a directory is down its reports are kept but do not count: nicks that no other
+ * connected directory reports present leave. When it is back up they count again and those
+ * nicks join, until its next peerlist (nt_sync_peerlist()) says otherwise. Reports and
+ * peerlists that arrive while it is down are recorded the same way. Events are delivered
+ * before this returns. An unknown directory becomes known in the given state; setting the
+ * state it already has does nothing.
+ *
+ * Returns NT_STATUS_NULL_ARGUMENT if `tracker` is NULL, or NT_STATUS_DIRECTORY_LIMIT if an
+ * unknown directory would exceed the tracker's limit.
+ */
+nt_status nt_set_directory_connected(nt_tracker *tracker, uint64_t directory, bool connected);
+
+/**
  * Makes `directory`'s view match the peerlist it just sent: each of the `count` nicks in
  * `nicks` becomes present on `directory`, and each nick that `directory` reported present
  * but is not listed becomes gone on it.
  *
- * Nicks that leave as a result get the leave callback, in the order the tracker first saw
- * them, before this returns. Duplicates in `nicks` are harmless. `nicks` may be NULL when
- * `count` is 0 (an empty peerlist: everything `directory` listed becomes gone on it).
+ * Events (leaves in the order the tracker first saw the nicks, then joins in list order)
+ * are delivered before this returns. Duplicates in `nicks` are harmless. `nicks` may be
+ * NULL when `count` is 0 (an empty peerlist: everything `directory` listed becomes gone on
+ * it). Cost: proportional to `count` plus the nicks `directory` has reported, not to the
+ * size of the tracker.
  *
- * All or nothing: if any entry is NULL or not a valid nick, nothing changes and the error
- * message names the entry (e.g. "nicks[3]: nick is empty").
+ * All or nothing: if any entry is NULL or not a valid nick (the error message names the
+ * entry, e.g. "nicks[3]: nick is empty"), or the new nicks would exceed the tracker's
+ * limits, nothing changes.
  */
 nt_status nt_sync_peerlist(nt_tracker *tracker,
                            uint64_t directory,
@@ -247,7 +508,21 @@ nt_status nt_sync_peerlist(nt_tracker *tracker,
                            size_t count);
 
 /**
- * Stores in `*out_active` whether at least one directory reports `nick` present.
+ * nt_sync_peerlist() with the peerlist in one buffer: `len` bytes holding the nicks back to
+ * back, each followed by a NUL byte ("alice\0bob\0"). One call and no array of pointers,
+ * which suits bindings that would otherwise make one C string per nick. `nicks` may be NULL
+ * when `len` is 0 (an empty peerlist).
+ *
+ * Same semantics and errors as nt_sync_peerlist(), plus NT_STATUS_INVALID_ARGUMENT if the
+ * buffer does not end with a NUL byte; an empty entry ("a\0\0") is NT_STATUS_NICK_EMPTY.
+ */
+nt_status nt_sync_peerlist_packed(nt_tracker *tracker,
+                                  uint64_t directory,
+                                  const char *nicks,
+                                  size_t len);
+
+/**
+ * Stores in `*out_active` whether at least one connected directory reports `nick` present.
  *
  * Returns NT_STATUS_NULL_ARGUMENT or an NT_STATUS_NICK_* code on bad input, leaving
  * `*out_active` untouched.
@@ -255,8 +530,8 @@ nt_status nt_sync_peerlist(nt_tracker *tracker,
 nt_status nt_is_active(const nt_tracker *tracker, const char *nick, bool *out_active);
 
 /**
- * Copies the directories that report `nick` present, in the order they first reported it,
- * into `out_directories`, and stores how many there are in `*out_len`.
+ * Copies the connected directories that report `nick` present, in the order they first
+ * reported it, into `out_directories`, and stores how many there are in `*out_len`.
  *
  * The usual two-call pattern: with a too-small `capacity` (0 is fine, and then
  * `out_directories` may be NULL) the call returns NT_STATUS_BUFFER_TOO_SMALL, stores the
@@ -273,13 +548,31 @@ nt_status nt_active_directories(const nt_tracker *tracker,
                                 size_t *out_len);
 
 /**
+ * Chooses one of `nick`'s active directories to send it a private message through, as the
+ * tracker's pick mode says (uniformly at random unless nt_options chose round robin), and
+ * stores it in `*out_directory`.
+ *
+ * Returns NT_STATUS_NICK_NOT_ACTIVE if no connected directory reports `nick` present,
+ * NT_STATUS_NULL_ARGUMENT or an NT_STATUS_NICK_* code on bad input; `*out_directory` is
+ * then untouched.
+ */
+nt_status nt_pick_directory(const nt_tracker *tracker, const char *nick, uint64_t *out_directory);
+
+/**
  * Stores in `*out_count` how many nicks are active.
  */
 nt_status nt_active_nick_count(const nt_tracker *tracker, size_t *out_count);
 
 /**
+ * Fills `*out_stats` with the tracker's counters, all taken at one instant.
+ *
+ * Returns NT_STATUS_NULL_ARGUMENT if `tracker` or `out_stats` is NULL.
+ */
+nt_status nt_get_stats(const nt_tracker *tracker, nt_stats *out_stats);
+
+/**
  * Calls `visit(user_data, nick)` for every active nick, in the order the tracker first saw
- * them.
+ * them (since they last became active).
  *
  * The nicks are a snapshot taken before the first call, and the lock is not held while
  * `visit` runs, so it may change the tracker; changes show in the next snapshot.

@@ -14,4 +14,7 @@
 pub mod core;
 mod ffi;
 
-pub use crate::core::{DirectoryId, MAX_NICK_LEN, Nick, NickError, NickTracker};
+pub use crate::core::{
+    Config, DirectoryId, Event, EventKind, LimitError, Limits, MAX_NICK_LEN, Nick, NickError,
+    NickTracker, PickMode, Stats,
+};

@@ -122,21 +122,20 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn apply(tracker: &mut NickTracker, op: &Op) -> Vec<String> {
     let nick = |i: usize| Nick::new(NICKS[i]).unwrap();
-    let departed: Vec<Box<str>> = match op {
-        &Op::Update(n, d, present) => {
-            if tracker.update(nick(n), d, present) {
-                vec![NICKS[n].into()]
-            } else {
-                vec![]
-            }
-        }
+    let events = match op {
+        &Op::Update(n, d, present) => tracker.update(nick(n), d, present).unwrap(),
         &Op::RemoveDirectory(d) => tracker.remove_directory(d),
         Op::Sync(d, ns) => {
             let peerlist: Vec<Nick> = ns.iter().map(|&n| nick(n)).collect();
-            tracker.sync_peerlist(*d, &peerlist)
+            tracker.sync_peerlist(*d, &peerlist).unwrap()
         }
     };
-    departed.into_iter().map(String::from).collect()
+    // jmcore has no join events; its departures are the leaves.
+    events
+        .into_iter()
+        .filter(|event| event.is_leave())
+        .map(|event| event.nick.to_string())
+        .collect()
 }
 
 fn apply_model(model: &mut Jmcore, op: &Op) -> Vec<String> {

@@ -1,8 +1,8 @@
 //! A port of every case in jmcore's own test suite (tests/test_nick_tracker.py), one test per
 //! case with the same name. Directories "dir1".."dir3" become 1..3; jmcore's leave callback
-//! becomes the departures the tracker returns, collected in `left`.
+//! becomes the leave events the tracker returns, collected in `left`.
 
-use nick_tracker::{DirectoryId, Nick, NickTracker};
+use nick_tracker::{DirectoryId, Event, Nick, NickTracker};
 
 const DIR1: DirectoryId = 1;
 const DIR2: DirectoryId = 2;
@@ -21,30 +21,35 @@ fn nick(name: &str) -> Nick<'_> {
 
 impl Harness {
     fn mark_present(&mut self, name: &str, directory: DirectoryId) {
-        self.tracker.mark_present(nick(name), directory);
+        let events = self.tracker.mark_present(nick(name), directory).unwrap();
+        self.record(&events);
     }
 
     fn mark_gone(&mut self, name: &str, directory: DirectoryId) {
-        if self.tracker.mark_gone(nick(name), directory) {
-            self.left.push(name.to_owned());
-        }
+        let events = self.tracker.mark_gone(nick(name), directory);
+        self.record(&events);
     }
 
     fn sync(&mut self, directory: DirectoryId, peerlist: &[&str]) {
         let peerlist: Vec<Nick> = peerlist.iter().map(|name| nick(name)).collect();
-        let departed = self.tracker.sync_peerlist(directory, &peerlist);
-        self.left.extend(departed.iter().map(|n| n.to_string()));
+        let events = self.tracker.sync_peerlist(directory, &peerlist).unwrap();
+        self.record(&events);
     }
 
     fn remove_directory(&mut self, directory: DirectoryId) -> Vec<String> {
-        let departed: Vec<String> = self
-            .tracker
-            .remove_directory(directory)
+        let events = self.tracker.remove_directory(directory);
+        self.record(&events)
+    }
+
+    /// Adds the leaves among `events` to `left` and returns them.
+    fn record(&mut self, events: &[Event]) -> Vec<String> {
+        let leaves: Vec<String> = events
             .iter()
-            .map(|n| n.to_string())
+            .filter(|event| event.is_leave())
+            .map(|event| event.nick.to_string())
             .collect();
-        self.left.extend(departed.iter().cloned());
-        departed
+        self.left.extend(leaves.iter().cloned());
+        leaves
     }
 
     fn active(&self, name: &str) -> bool {
@@ -187,8 +192,8 @@ fn test_get_all_active_nicks() {
 fn test_no_callback() {
     // The core has no callback at all; the C-level variant (on_leave NULL) is in tests/c.
     let mut tracker = NickTracker::new();
-    tracker.mark_present(nick("maker1"), DIR1);
-    assert!(tracker.mark_gone(nick("maker1"), DIR1));
+    tracker.mark_present(nick("maker1"), DIR1).unwrap();
+    assert!(tracker.mark_gone(nick("maker1"), DIR1)[0].is_leave());
     assert!(!tracker.is_active("maker1"));
 }
 

@@ -15,7 +15,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use jmcore_port::JmcorePort;
-use nick_tracker::{Nick, NickTracker};
+use nick_tracker::{Event, Nick, NickTracker};
 
 const DIRECTORIES: u64 = 4;
 
@@ -113,8 +113,12 @@ fn churn_jmcore_port(work: &Churn) -> usize {
 fn churn_core(work: &Churn) -> usize {
     let mut tracker = NickTracker::new();
     let ops = work.ops.iter();
-    ops.filter(|&&(n, d, present)| tracker.update(Nick::new(&work.names[n]).unwrap(), d, present))
-        .count()
+    let mut departures = 0;
+    for &(n, d, present) in ops {
+        let events = tracker.update(Nick::new(&work.names[n]).unwrap(), d, present);
+        departures += leaves(&events.unwrap());
+    }
+    departures
 }
 
 fn churn_c_abi(work: &Churn) -> usize {
@@ -140,9 +144,13 @@ fn peerlists_core(work: &Peerlists) -> usize {
     let mut departures = 0;
     for (directory, list) in &work.lists {
         let nicks: Vec<Nick> = list.iter().map(|n| Nick::new(n).unwrap()).collect();
-        departures += tracker.sync_peerlist(*directory, &nicks).len();
+        departures += leaves(&tracker.sync_peerlist(*directory, &nicks).unwrap());
     }
-    departures + tracker.remove_directory(0).len()
+    departures + leaves(&tracker.remove_directory(0))
+}
+
+fn leaves(events: &[Event]) -> usize {
+    events.iter().filter(|event| event.is_leave()).count()
 }
 
 fn peerlists_c_abi(work: &Peerlists) -> usize {

@@ -1,58 +1,257 @@
 //! The tracking rules, in plain safe Rust with no knowledge of C.
 //!
-//! A nick is *active* while at least one directory reports it present. A directory that loses
-//! sight of a nick does not make it leave: only when every directory that reported the nick has
-//! also reported it gone (or has been removed) does the nick leave, once, and the tracker
-//! forgets it. That is what keeps one flapping directory connection from producing false
-//! "peer left" events.
+//! A nick is *active* while at least one connected directory reports it present. A directory
+//! that loses sight of a nick does not make it leave: only when every directory that reported
+//! the nick has also reported it gone (or has been removed, or is disconnected) does the nick
+//! leave, once. That is what keeps one flapping directory connection from producing false
+//! "peer left" events. A nick that no directory reports present at all is forgotten.
 //!
-//! The methods return the nicks that left instead of calling anything, so the caller (the C
-//! layer) can run user callbacks after it has released its lock.
+//! Methods return [`Event`]s instead of calling anything, so the caller (the C layer) can run
+//! user callbacks after it has released its lock.
+//!
+//! # Layout and cost
+//!
+//! Nick strings come from untrusted peers, so they are hashed with std's randomly keyed
+//! SipHash (a peer cannot precompute colliding nicks) and stored once, shared between the
+//! index and the record (`Arc<str>`). Everything else refers to nicks and directories by
+//! `u32` slab keys. Presence is stored twice, from both sides, so each operation touches only
+//! what it is asked about:
+//!
+//! - each nick keeps its [`Report`]s: which directories reported it, in first-report order,
+//!   and where its entry sits in each directory's member list;
+//! - each directory keeps its [`Member`]s: every nick it reported, with the present flag and
+//!   the stamp of the last peerlist that listed it.
+//!
+//! With `d` = the number of directories that reported one nick (at most the number of
+//! directories, a small number in practice):
+//!
+//! | operation                         | cost (expected)                     |
+//! |-----------------------------------|-------------------------------------|
+//! | `update` / `mark_*`               | O(d): one hash lookup, a scan of d   |
+//! | `sync_peerlist(dir, list)`        | O(len(list) * d + members of dir)    |
+//! | `remove_directory(dir)`           | O(members of dir * d)                |
+//! | `set_directory_connected`         | O(members of dir)                    |
+//! | `is_active`, `len`, `stats`       | O(1)                                 |
+//! | `active_directories`, `pick_*`    | O(d)                                 |
+//! | `active_nicks`                    | O(N log N) (sorted by first seen)    |
+//!
+//! Batch operations add O(k log k) to order their k events. No operation allocates in
+//! proportion to the total state: a sync's scratch space is reused between calls.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
 
+use thiserror::Error;
+
+use super::event::{Event, EventKind};
 use super::nick::Nick;
+use super::slab::{Key, Slab};
 
 /// A directory server, identified by a number the caller chooses.
 pub type DirectoryId = u64;
 
+/// How [`NickTracker::pick_directory`] chooses among a nick's active directories.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PickMode {
+    /// Uniformly at random, as the JoinMarket daemon does, so no directory sees all of a
+    /// client's private messages.
+    #[default]
+    Random,
+    /// In turn, per nick: deterministic, for tests.
+    RoundRobin,
+}
+
+/// Caps that keep a flood of fake nicks or directories from exhausting memory. `None` means
+/// unlimited.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// The most nicks the tracker holds at once (active or kept for a disconnected directory).
+    pub max_nicks: Option<usize>,
+    /// The most directories the tracker knows at once.
+    pub max_directories: Option<usize>,
+}
+
+/// Everything settable when a tracker is created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Config {
+    pub limits: Limits,
+    pub pick: PickMode,
+}
+
+/// A change refused because it would exceed a [`Limits`] cap. The tracker is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum LimitError {
+    #[error("nick limit reached: the tracker holds {held} nicks, the limit is {limit}")]
+    Nicks { held: usize, limit: usize },
+    #[error("directory limit reached: the tracker knows {limit} directories")]
+    Directories { limit: usize },
+}
+
+/// Counters for monitoring. All are exact.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Nicks held: the active ones plus those reported present only by disconnected
+    /// directories.
+    pub nicks: usize,
+    pub active_nicks: usize,
+    pub directories: usize,
+    pub connected_directories: usize,
+    /// Join events produced since the tracker was created.
+    pub joins: u64,
+    /// Leave events produced since the tracker was created.
+    pub leaves: u64,
+}
+
+type NickKey = Key;
+type DirectoryKey = Key;
+
 /// Per-nick presence across directories. See the module documentation for the rules.
-#[derive(Default)]
 pub struct NickTracker {
-    /// Only active nicks are stored: a nick is removed the moment it leaves. So `len()` is the
-    /// number of active nicks, and lookups never meet a leftover entry.
-    nicks: HashMap<Box<str>, NickRecord>,
-    /// Source of [`NickRecord::first_seen`].
-    next_first_seen: u64,
+    nick_keys: HashMap<Arc<str>, NickKey, RandomState>,
+    nicks: Slab<NickRecord>,
+    directory_keys: HashMap<DirectoryId, DirectoryKey>,
+    directories: Slab<Directory>,
+    connected_directories: usize,
+    ledger: Ledger,
+    config: Config,
+    rng: SplitMix64,
+    /// Reused by `sync_peerlist` for the nicks a peerlist dropped.
+    scratch: Vec<NickKey>,
 }
 
-/// What the tracker knows about one active nick.
 struct NickRecord {
-    /// When the nick (re)appeared, as a counter. Batch operations report departures in this
-    /// order, which is the order jmcore's insertion-ordered dict yields them.
-    first_seen: u64,
-    /// Every directory that has reported the nick since it (re)appeared, in the order of their
-    /// first report. A directory keeps its place when it reports the nick gone and later
-    /// present again, as in jmcore.
-    reports: Vec<DirectoryReport>,
+    name: Arc<str>,
+    /// When the nick last became active, as a counter: the "first seen" order in which batch
+    /// operations report leaves and `active_nicks` lists nicks.
+    activated: u64,
+    /// How many connected directories report the nick present; active while > 0.
+    live: u32,
+    /// How many directories, connected or not, report it present; forgotten at 0.
+    present: u32,
+    /// Next position for round-robin picks.
+    pick_cursor: u32,
+    /// Every directory that has reported the nick since it was last forgotten, in the order
+    /// of their first report. A directory keeps its place when it reports the nick gone and
+    /// later present again, as in jmcore.
+    reports: Vec<Report>,
 }
 
-#[derive(Clone, Copy)]
-struct DirectoryReport {
+/// A nick's link to one directory that reported it.
+struct Report {
     directory: DirectoryId,
+    key: DirectoryKey,
+    /// Index of the nick's entry in that directory's `members`.
+    slot: u32,
+}
+
+struct Directory {
+    id: DirectoryId,
+    connected: bool,
+    /// Stamp of the latest peerlist sync; members listed in it carry the same stamp.
+    sync_stamp: u32,
+    members: Vec<Member>,
+}
+
+/// A directory's view of one nick.
+struct Member {
+    nick: NickKey,
     present: bool,
+    sync_stamp: u32,
+}
+
+/// Event bookkeeping: counters and the events of the operation in progress.
+#[derive(Default)]
+struct Ledger {
+    active_nicks: usize,
+    next_activation: u64,
+    joins: u64,
+    leaves: u64,
+    /// Events of the current operation, each with the ordering key it is reported in: the
+    /// leaving nick's activation stamp, or for a join its new one.
+    pending: Vec<(u64, Event)>,
+}
+
+impl Ledger {
+    /// A connected directory now reports the nick present.
+    fn gain(&mut self, record: &mut NickRecord, directory: DirectoryId) {
+        record.live += 1;
+        if record.live == 1 {
+            record.activated = self.next_activation;
+            self.next_activation += 1;
+            self.active_nicks += 1;
+            self.joins += 1;
+            self.push(record, EventKind::Join, directory);
+        }
+    }
+
+    /// A connected directory no longer reports the nick present.
+    fn lose(&mut self, record: &mut NickRecord, directory: DirectoryId) {
+        record.live -= 1;
+        if record.live == 0 {
+            self.active_nicks -= 1;
+            self.leaves += 1;
+            self.push(record, EventKind::Leave, directory);
+        }
+    }
+
+    fn push(&mut self, record: &NickRecord, kind: EventKind, directory: DirectoryId) {
+        let event = Event {
+            kind,
+            nick: Arc::clone(&record.name),
+            directory,
+        };
+        self.pending.push((record.activated, event));
+    }
+
+    /// The current operation's events: leaves in the order the nicks were first seen, joins
+    /// in the order they happened (joins always come last, having the newest stamps).
+    fn take(&mut self) -> Vec<Event> {
+        if self.pending.len() > 1 {
+            self.pending.sort_unstable_by_key(|&(order, _)| order);
+        }
+        self.pending.drain(..).map(|(_, event)| event).collect()
+    }
 }
 
 impl NickRecord {
-    fn is_active(&self) -> bool {
-        self.reports.iter().any(|report| report.present)
+    fn report_from(&self, key: DirectoryKey) -> Option<&Report> {
+        self.reports.iter().find(|report| report.key == key)
     }
 
-    fn report_from(&mut self, directory: DirectoryId) -> Option<&mut DirectoryReport> {
+    fn report_from_id(&self, directory: DirectoryId) -> Option<&Report> {
         self.reports
-            .iter_mut()
+            .iter()
             .find(|report| report.directory == directory)
+    }
+}
+
+impl Directory {
+    fn new(id: DirectoryId) -> Self {
+        Directory {
+            id,
+            connected: true,
+            sync_stamp: 0,
+            members: Vec::new(),
+        }
+    }
+
+    /// A stamp no member carries yet. Members start at 0, which is never handed out.
+    fn next_sync_stamp(&mut self) -> u32 {
+        self.sync_stamp = self.sync_stamp.wrapping_add(1);
+        if self.sync_stamp == 0 {
+            // After 2^32 syncs of one directory: clear old stamps so none can match.
+            self.members.iter_mut().for_each(|m| m.sync_stamp = 0);
+            self.sync_stamp = 1;
+        }
+        self.sync_stamp
+    }
+}
+
+impl Default for NickTracker {
+    fn default() -> Self {
+        Self::with_config(Config::default())
     }
 }
 
@@ -61,152 +260,405 @@ impl NickTracker {
         Self::default()
     }
 
+    pub fn with_config(config: Config) -> Self {
+        NickTracker {
+            nick_keys: HashMap::default(),
+            nicks: Slab::default(),
+            directory_keys: HashMap::new(),
+            directories: Slab::default(),
+            connected_directories: 0,
+            ledger: Ledger::default(),
+            config,
+            rng: SplitMix64::from_entropy(),
+            scratch: Vec::new(),
+        }
+    }
+
+    pub fn config(&self) -> Config {
+        self.config
+    }
+
     /// Records that `directory` reports `nick` present (`present == true`) or gone.
-    ///
-    /// Returns `true` when this report made the nick leave: it was present on `directory` and
-    /// no other directory still reports it present. The nick is then forgotten.
     ///
     /// A "gone" report from a directory that never reported the nick present is ignored, as
     /// the JoinMarket daemon does (jmcore would store it and could later announce the
     /// departure of a nick that was never there).
-    pub fn update(&mut self, nick: Nick<'_>, directory: DirectoryId, present: bool) -> bool {
+    pub fn update(
+        &mut self,
+        nick: Nick<'_>,
+        directory: DirectoryId,
+        present: bool,
+    ) -> Result<Vec<Event>, LimitError> {
         if present {
-            self.mark_present(nick, directory);
-            false
+            self.mark_present(nick, directory)
         } else {
-            self.mark_gone(nick, directory)
+            Ok(self.mark_gone(nick, directory))
         }
     }
 
-    /// Records that `directory` reports `nick` present. A nick never leaves because of this.
-    pub fn mark_present(&mut self, nick: Nick<'_>, directory: DirectoryId) {
-        if let Some(record) = self.nicks.get_mut(nick.as_str()) {
-            match record.report_from(directory) {
-                Some(report) => report.present = true,
-                None => record.reports.push(DirectoryReport {
-                    directory,
-                    present: true,
-                }),
-            }
-            return;
+    /// Records that `directory` reports `nick` present. The nick joins if no connected
+    /// directory reported it present before. Fails only when a new nick or directory would
+    /// exceed a limit, and then changes nothing.
+    pub fn mark_present(
+        &mut self,
+        nick: Nick<'_>,
+        directory: DirectoryId,
+    ) -> Result<Vec<Event>, LimitError> {
+        let known_nick = self.nick_keys.get(nick.as_str()).copied();
+        // The common case, a directory repeating itself, needs no directory lookup.
+        if let Some(nick_key) = known_nick
+            && let Some(report) = self.nicks[nick_key].report_from_id(directory)
+        {
+            let (directory_key, slot) = (report.key, report.slot);
+            self.set_present(nick_key, directory_key, slot);
+            return Ok(self.ledger.take());
         }
-        let first_seen = self.next_first_seen;
-        self.next_first_seen += 1;
-        self.nicks.insert(
-            nick.as_str().into(),
-            NickRecord {
-                first_seen,
-                reports: vec![DirectoryReport {
-                    directory,
-                    present: true,
-                }],
-            },
-        );
+        let known_directory = self.directory_keys.get(&directory).copied();
+        if known_nick.is_none() {
+            self.check_room_for_nicks(1)?;
+        }
+        if known_directory.is_none() {
+            self.check_room_for_directory()?;
+        }
+        let directory_key = known_directory.unwrap_or_else(|| self.insert_directory(directory));
+        let nick_key = known_nick.unwrap_or_else(|| self.insert_nick(nick));
+        let slot = self.add_report(nick_key, directory_key);
+        self.set_present(nick_key, directory_key, slot);
+        Ok(self.ledger.take())
     }
 
-    /// Records that `directory` reports `nick` gone; returns `true` if the nick left.
-    /// See [`NickTracker::update`].
-    pub fn mark_gone(&mut self, nick: Nick<'_>, directory: DirectoryId) -> bool {
-        let Some(record) = self.nicks.get_mut(nick.as_str()) else {
-            return false;
+    /// Records that `directory` reports `nick` gone. The nick leaves if this was the last
+    /// connected directory reporting it present.
+    pub fn mark_gone(&mut self, nick: Nick<'_>, directory: DirectoryId) -> Vec<Event> {
+        let Some(&nick_key) = self.nick_keys.get(nick.as_str()) else {
+            return Vec::new();
         };
-        match record.report_from(directory) {
-            Some(report) if report.present => report.present = false,
-            _ => return false,
+        if let Some(report) = self.nicks[nick_key].report_from_id(directory) {
+            let (directory_key, slot) = (report.key, report.slot);
+            self.set_gone(nick_key, directory_key, slot);
         }
-        if record.is_active() {
-            return false;
-        }
-        self.nicks.remove(nick.as_str());
-        true
-    }
-
-    /// Forgets everything `directory` reported, as when its connection is lost.
-    ///
-    /// Returns the nicks that left because of it (those no remaining directory reports
-    /// present), in the order they were first seen.
-    pub fn remove_directory(&mut self, directory: DirectoryId) -> Vec<Box<str>> {
-        self.take_departed(|_, record| {
-            record
-                .reports
-                .retain(|report| report.directory != directory);
-        })
+        self.ledger.take()
     }
 
     /// Makes `directory`'s view match its peerlist: every listed nick becomes present on
     /// `directory`, and every nick that `directory` reported present but is not listed becomes
-    /// gone on it.
+    /// gone on it. Listing a nick twice is the same as listing it once.
     ///
-    /// Returns the nicks that left, in the order they were first seen. Listing a nick twice is
-    /// the same as listing it once.
+    /// Fails without changing anything if the new nicks (or a new directory) would exceed a
+    /// limit.
     pub fn sync_peerlist(
         &mut self,
         directory: DirectoryId,
         peerlist: &[Nick<'_>],
-    ) -> Vec<Box<str>> {
-        for &nick in peerlist {
-            self.mark_present(nick, directory);
+    ) -> Result<Vec<Event>, LimitError> {
+        let known_directory = self.directory_keys.get(&directory).copied();
+        if known_directory.is_none() {
+            self.check_room_for_directory()?;
         }
-        let listed: HashSet<&str> = peerlist.iter().map(Nick::as_str).collect();
-        self.take_departed(|nick, record| {
-            if !listed.contains(nick)
-                && let Some(report) = record.report_from(directory)
-            {
-                report.present = false;
+        if self.config.limits.max_nicks.is_some() {
+            self.check_room_for_nicks(self.count_unknown(peerlist))?;
+        }
+        let directory_key = known_directory.unwrap_or_else(|| self.insert_directory(directory));
+        let stamp = self.directories[directory_key].next_sync_stamp();
+
+        for &nick in peerlist {
+            let nick_key = match self.nick_keys.get(nick.as_str()) {
+                Some(&key) => key,
+                None => self.insert_nick(nick),
+            };
+            let slot = match self.nicks[nick_key].report_from(directory_key) {
+                Some(report) => report.slot,
+                None => self.add_report(nick_key, directory_key),
+            };
+            self.directories[directory_key].members[slot as usize].sync_stamp = stamp;
+            self.set_present(nick_key, directory_key, slot);
+        }
+
+        let mut dropped = std::mem::take(&mut self.scratch);
+        dropped.extend(
+            self.directories[directory_key]
+                .members
+                .iter()
+                .filter(|member| member.present && member.sync_stamp != stamp)
+                .map(|member| member.nick),
+        );
+        for &nick_key in &dropped {
+            // Slots move as forgotten nicks are detached, so look each one up afresh.
+            let slot = self.nicks[nick_key]
+                .report_from(directory_key)
+                .expect("a member has a report")
+                .slot;
+            self.set_gone(nick_key, directory_key, slot);
+        }
+        dropped.clear();
+        self.scratch = dropped;
+        Ok(self.ledger.take())
+    }
+
+    /// Forgets everything `directory` reported, as when it is dropped for good. Nicks that no
+    /// remaining connected directory reports present leave.
+    pub fn remove_directory(&mut self, directory: DirectoryId) -> Vec<Event> {
+        let Some(directory_key) = self.directory_keys.remove(&directory) else {
+            return Vec::new();
+        };
+        let removed = self.directories.remove(directory_key);
+        if removed.connected {
+            self.connected_directories -= 1;
+        }
+        for member in &removed.members {
+            let record = &mut self.nicks[member.nick];
+            record.reports.retain(|report| report.key != directory_key);
+            if member.present {
+                record.present -= 1;
+                if removed.connected {
+                    self.ledger.lose(record, directory);
+                }
+                if record.present == 0 {
+                    self.forget(member.nick);
+                }
             }
-        })
+        }
+        self.ledger.take()
     }
 
-    /// Applies `change` to every record, then removes and returns (in first-seen order) the
-    /// nicks it left inactive. Every stored nick is active beforehand, so exactly the nicks
-    /// the change affected can leave.
-    fn take_departed(&mut self, mut change: impl FnMut(&str, &mut NickRecord)) -> Vec<Box<str>> {
-        let mut departed: Vec<(u64, Box<str>)> = self
-            .nicks
-            .extract_if(|nick, record| {
-                change(nick, record);
-                !record.is_active()
-            })
-            .map(|(nick, record)| (record.first_seen, nick))
-            .collect();
-        departed.sort_unstable_by_key(|&(first_seen, _)| first_seen);
-        departed.into_iter().map(|(_, nick)| nick).collect()
+    /// Marks `directory`'s connection down (`connected == false`) or back up.
+    ///
+    /// While down, the directory's reports are kept but do not count: nicks it alone reported
+    /// present leave. When it is back up they count again and those nicks join, until its
+    /// next peerlist says otherwise. Reports that arrive while it is down are recorded the
+    /// same way. An unknown directory is created in the given state (subject to the
+    /// directory limit); setting the current state again does nothing.
+    pub fn set_directory_connected(
+        &mut self,
+        directory: DirectoryId,
+        connected: bool,
+    ) -> Result<Vec<Event>, LimitError> {
+        let directory_key = match self.directory_keys.get(&directory) {
+            Some(&key) => key,
+            None => {
+                self.check_room_for_directory()?;
+                self.insert_directory(directory)
+            }
+        };
+        let entry = &mut self.directories[directory_key];
+        if entry.connected == connected {
+            return Ok(Vec::new());
+        }
+        entry.connected = connected;
+        let present = entry.members.iter().filter(|member| member.present);
+        if connected {
+            self.connected_directories += 1;
+            // Rejoin in the order the nicks were first seen, as leaves are reported.
+            let mut rejoining: Vec<(u64, NickKey)> = present
+                .map(|member| (self.nicks[member.nick].activated, member.nick))
+                .collect();
+            rejoining.sort_unstable();
+            for (_, nick_key) in rejoining {
+                self.ledger.gain(&mut self.nicks[nick_key], directory);
+            }
+        } else {
+            self.connected_directories -= 1;
+            for member in present {
+                self.ledger.lose(&mut self.nicks[member.nick], directory);
+            }
+        }
+        Ok(self.ledger.take())
     }
 
-    /// Whether at least one directory reports `nick` present.
+    /// Whether at least one connected directory reports `nick` present.
     pub fn is_active(&self, nick: &str) -> bool {
-        self.nicks.contains_key(nick)
+        self.record(nick).is_some_and(|record| record.live > 0)
     }
 
-    /// The directories that report `nick` present, in the order they first reported it.
-    /// Empty for a nick that is not active.
+    /// The connected directories that report `nick` present, in the order they first
+    /// reported it. Empty for a nick that is not active.
     pub fn active_directories(&self, nick: &str) -> impl Iterator<Item = DirectoryId> + '_ {
-        self.nicks
-            .get(nick)
+        self.record(nick)
             .into_iter()
             .flat_map(|record| record.reports.iter())
-            .filter(|report| report.present)
+            .filter(|report| self.counts(report))
             .map(|report| report.directory)
     }
 
-    /// All active nicks, in the order they were first seen.
+    /// One of `nick`'s active directories to send it a message through, chosen as the
+    /// tracker's [`PickMode`] says; `None` if the nick is not active.
+    pub fn pick_directory(&mut self, nick: &str) -> Option<DirectoryId> {
+        let nick_key = *self.nick_keys.get(nick)?;
+        let record = &self.nicks[nick_key];
+        let choices = record.live as usize;
+        if choices == 0 {
+            return None;
+        }
+        let index = match self.config.pick {
+            PickMode::Random => self.rng.below(choices),
+            PickMode::RoundRobin => {
+                let cursor = record.pick_cursor as usize % choices;
+                self.nicks[nick_key].pick_cursor = (cursor + 1) as u32;
+                cursor
+            }
+        };
+        self.active_directories(nick).nth(index)
+    }
+
+    /// All active nicks, in the order they were first seen (since they last became active).
     pub fn active_nicks(&self) -> Vec<&str> {
         let mut nicks: Vec<(u64, &str)> = self
             .nicks
             .iter()
-            .map(|(nick, record)| (record.first_seen, &**nick))
+            .filter(|(_, record)| record.live > 0)
+            .map(|(_, record)| (record.activated, &*record.name))
             .collect();
-        nicks.sort_unstable_by_key(|&(first_seen, _)| first_seen);
+        nicks.sort_unstable_by_key(|&(activated, _)| activated);
         nicks.into_iter().map(|(_, nick)| nick).collect()
     }
 
     /// The number of active nicks.
     pub fn len(&self) -> usize {
-        self.nicks.len()
+        self.ledger.active_nicks
     }
 
     pub fn is_empty(&self) -> bool {
-        self.nicks.is_empty()
+        self.len() == 0
+    }
+
+    pub fn stats(&self) -> Stats {
+        Stats {
+            nicks: self.nicks.len(),
+            active_nicks: self.ledger.active_nicks,
+            directories: self.directories.len(),
+            connected_directories: self.connected_directories,
+            joins: self.ledger.joins,
+            leaves: self.ledger.leaves,
+        }
+    }
+
+    fn record(&self, nick: &str) -> Option<&NickRecord> {
+        self.nick_keys.get(nick).map(|&key| &self.nicks[key])
+    }
+
+    /// Whether `report` makes its nick active: present on a connected directory.
+    fn counts(&self, report: &Report) -> bool {
+        let directory = &self.directories[report.key];
+        directory.connected && directory.members[report.slot as usize].present
+    }
+
+    fn check_room_for_nicks(&self, new: usize) -> Result<(), LimitError> {
+        match self.config.limits.max_nicks {
+            Some(limit) if new > 0 && self.nicks.len() + new > limit => Err(LimitError::Nicks {
+                held: self.nicks.len(),
+                limit,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_room_for_directory(&self) -> Result<(), LimitError> {
+        match self.config.limits.max_directories {
+            Some(limit) if self.directories.len() >= limit => {
+                Err(LimitError::Directories { limit })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// How many distinct nicks in `peerlist` the tracker does not hold yet.
+    fn count_unknown(&self, peerlist: &[Nick<'_>]) -> usize {
+        let mut unknown: Vec<&str> = peerlist
+            .iter()
+            .map(Nick::as_str)
+            .filter(|nick| !self.nick_keys.contains_key(*nick))
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        unknown.len()
+    }
+
+    fn insert_nick(&mut self, nick: Nick<'_>) -> NickKey {
+        let name: Arc<str> = Arc::from(nick.as_str());
+        let key = self.nicks.insert(NickRecord {
+            name: Arc::clone(&name),
+            activated: 0,
+            live: 0,
+            present: 0,
+            pick_cursor: 0,
+            reports: Vec::new(),
+        });
+        self.nick_keys.insert(name, key);
+        key
+    }
+
+    fn insert_directory(&mut self, directory: DirectoryId) -> DirectoryKey {
+        let key = self.directories.insert(Directory::new(directory));
+        self.directory_keys.insert(directory, key);
+        self.connected_directories += 1;
+        key
+    }
+
+    /// Links a nick and a directory that has not reported it yet (as not present); returns
+    /// the nick's slot in the directory's members.
+    fn add_report(&mut self, nick_key: NickKey, directory_key: DirectoryKey) -> u32 {
+        let directory = &mut self.directories[directory_key];
+        let slot = u32::try_from(directory.members.len()).expect("u32::MAX members");
+        directory.members.push(Member {
+            nick: nick_key,
+            present: false,
+            sync_stamp: 0,
+        });
+        self.nicks[nick_key].reports.push(Report {
+            directory: directory.id,
+            key: directory_key,
+            slot,
+        });
+        slot
+    }
+
+    fn set_present(&mut self, nick_key: NickKey, directory_key: DirectoryKey, slot: u32) {
+        let directory = &mut self.directories[directory_key];
+        let member = &mut directory.members[slot as usize];
+        if member.present {
+            return;
+        }
+        member.present = true;
+        let record = &mut self.nicks[nick_key];
+        record.present += 1;
+        if directory.connected {
+            self.ledger.gain(record, directory.id);
+        }
+    }
+
+    fn set_gone(&mut self, nick_key: NickKey, directory_key: DirectoryKey, slot: u32) {
+        let directory = &mut self.directories[directory_key];
+        let member = &mut directory.members[slot as usize];
+        if !member.present {
+            return;
+        }
+        member.present = false;
+        let record = &mut self.nicks[nick_key];
+        record.present -= 1;
+        if directory.connected {
+            self.ledger.lose(record, directory.id);
+        }
+        if record.present == 0 {
+            self.forget(nick_key);
+        }
+    }
+
+    /// Drops a nick no directory reports present, with its reports of "gone".
+    fn forget(&mut self, nick_key: NickKey) {
+        let record = self.nicks.remove(nick_key);
+        for report in &record.reports {
+            let members = &mut self.directories[report.key].members;
+            members.swap_remove(report.slot as usize);
+            if let Some(moved) = members.get(report.slot as usize) {
+                let moved_report = self.nicks[moved.nick]
+                    .reports
+                    .iter_mut()
+                    .find(|r| r.key == report.key)
+                    .expect("a member has a report");
+                moved_report.slot = report.slot;
+            }
+        }
+        self.nick_keys.remove(&record.name);
     }
 }
 
@@ -218,73 +670,26 @@ impl fmt::Debug for NickTracker {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A small, fast generator for random picks; seeded from std's per-process random keys.
+/// Picks need to be unpredictable enough to spread messages, not cryptographic.
+struct SplitMix64(u64);
 
-    fn nick(name: &str) -> Nick<'_> {
-        Nick::new(name).unwrap()
+impl SplitMix64 {
+    fn from_entropy() -> Self {
+        SplitMix64(RandomState::new().hash_one(0u64))
     }
 
-    fn directories(tracker: &NickTracker, name: &str) -> Vec<DirectoryId> {
-        tracker.active_directories(name).collect()
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
     }
 
-    #[test]
-    fn a_directory_that_reports_again_keeps_its_place() {
-        let mut tracker = NickTracker::new();
-        tracker.mark_present(nick("alice"), 1);
-        tracker.mark_present(nick("alice"), 2);
-        assert!(!tracker.mark_gone(nick("alice"), 1));
-        tracker.mark_present(nick("alice"), 1);
-        tracker.mark_present(nick("alice"), 2);
-        assert_eq!(directories(&tracker, "alice"), [1, 2]);
-    }
-
-    #[test]
-    fn a_nick_leaves_once_and_is_forgotten() {
-        let mut tracker = NickTracker::new();
-        tracker.mark_present(nick("alice"), 1);
-        assert!(tracker.mark_gone(nick("alice"), 1));
-        assert!(!tracker.mark_gone(nick("alice"), 1), "a second departure");
-        assert!(tracker.remove_directory(1).is_empty());
-        assert!(tracker.is_empty() && !tracker.is_active("alice"));
-        assert!(directories(&tracker, "alice").is_empty());
-    }
-
-    #[test]
-    fn a_returning_nick_counts_as_first_seen_when_it_returned() {
-        let mut tracker = NickTracker::new();
-        tracker.mark_present(nick("alice"), 1);
-        tracker.mark_present(nick("bob"), 1);
-        assert!(tracker.mark_gone(nick("alice"), 1));
-        tracker.mark_present(nick("alice"), 1);
-        assert_eq!(tracker.active_nicks(), ["bob", "alice"]);
-        assert_eq!(
-            &*tracker.remove_directory(1),
-            ["bob".into(), "alice".into()]
-        );
-    }
-
-    #[test]
-    fn sync_marks_gone_only_on_the_syncing_directory() {
-        let mut tracker = NickTracker::new();
-        tracker.mark_present(nick("alice"), 1);
-        tracker.mark_present(nick("alice"), 2);
-        tracker.mark_present(nick("bob"), 2);
-        assert_eq!(&*tracker.sync_peerlist(2, &[]), ["bob".into()]);
-        assert_eq!(directories(&tracker, "alice"), [1]);
-        assert_eq!(
-            &*tracker.sync_peerlist(1, &[nick("carol")]),
-            ["alice".into()]
-        );
-        assert_eq!(tracker.active_nicks(), ["carol"]);
-    }
-
-    #[test]
-    fn debug_output_shows_the_count_not_the_nicks() {
-        let mut tracker = NickTracker::new();
-        tracker.mark_present(nick("alice"), 1);
-        assert_eq!(format!("{tracker:?}"), "NickTracker { active_nicks: 1 }");
+    /// Uniform in `0..bound` (Lemire's multiply-shift; the bias for bound <= 2^32 is below
+    /// 2^-32, far below anything observable here).
+    fn below(&mut self, bound: usize) -> usize {
+        ((u128::from(self.next()) * bound as u128) >> 64) as usize
     }
 }

@@ -104,6 +104,38 @@ pub unsafe fn nick_array_arg<'a>(
         .collect()
 }
 
+/// Reads `len` bytes of NUL-terminated nicks packed back to back as nicks, all or nothing.
+/// `len == 0` (an empty list) accepts NULL.
+///
+/// # Safety
+/// If `len > 0`, `packed` must point to `len` readable bytes that stay unchanged for `'a`.
+pub unsafe fn packed_nicks_arg<'a>(
+    packed: *const c_char,
+    len: usize,
+) -> Result<Vec<Nick<'a>>, Error> {
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let packed = non_null(packed.cast_mut(), "nicks")?;
+    // SAFETY: non-NULL, and the caller guarantees `len` readable bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(packed.as_ptr().cast::<u8>(), len) };
+    let Some(body) = bytes.strip_suffix(&[0]) else {
+        return Err(Error::InvalidArgument {
+            arg: "nicks",
+            reason: "a packed peerlist must end with a NUL byte".into(),
+        });
+    };
+    body.split(|&byte| byte == 0)
+        .enumerate()
+        .map(|(index, nick)| {
+            Nick::from_bytes(nick).map_err(|source| Error::InvalidNick {
+                arg: format!("nicks[{index}]").into(),
+                source,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +163,23 @@ mod tests {
         let longest = format!("{}\0", "y".repeat(MAX_NICK_LEN));
         let nick = unsafe { nick_arg(longest.as_ptr().cast()) }.unwrap();
         assert_eq!(nick.as_str().len(), MAX_NICK_LEN);
+    }
+
+    #[test]
+    fn packed_nicks_split_at_each_nul_and_name_the_bad_entry() {
+        let read = |bytes: &'static [u8]| unsafe { packed_nicks_arg(bytes.as_ptr().cast(), bytes.len()) };
+        let nicks = read(b"alice\0bob\0").unwrap();
+        assert_eq!(nicks.iter().map(Nick::as_str).collect::<Vec<_>>(), ["alice", "bob"]);
+        assert_eq!(read(b"alice\0\0").unwrap_err().to_string(), "nicks[1]: nick is empty");
+        assert_eq!(read(b"a\0\xff\0").unwrap_err().status(), nt_status::NickNotUtf8);
+        assert_eq!(read(b"alice").unwrap_err().status(), nt_status::InvalidArgument);
+        let longest = format!("{}\0", "x".repeat(MAX_NICK_LEN + 1)).leak().as_bytes();
+        assert_eq!(read(longest).unwrap_err().status(), nt_status::NickTooLong);
+        assert!(unsafe { packed_nicks_arg(std::ptr::null(), 0) }.unwrap().is_empty());
+        assert_eq!(
+            unsafe { packed_nicks_arg(std::ptr::null(), 1) }.unwrap_err().status(),
+            nt_status::NullArgument
+        );
     }
 
     #[test]

@@ -4,6 +4,8 @@
 #![allow(non_camel_case_types)]
 
 mod boundary;
+mod callbacks;
+mod options;
 mod status;
 mod tracker;
 
@@ -15,7 +17,7 @@ use boundary::catch_panic;
 /// running against a different library than it was compiled with.
 pub const NT_VERSION_MAJOR: u32 = 0;
 /// Minor version of the header.
-pub const NT_VERSION_MINOR: u32 = 1;
+pub const NT_VERSION_MINOR: u32 = 2;
 /// Patch version of the header.
 pub const NT_VERSION_PATCH: u32 = 0;
 
@@ -46,7 +48,7 @@ const VERSION: &CStr =
         Err(_) => panic!("the package version contains a NUL byte"),
     };
 
-/// The library's version as "MAJOR.MINOR.PATCH", e.g. "0.1.0". Static; never NULL.
+/// The library's version as "MAJOR.MINOR.PATCH", e.g. "0.2.0". Static; never NULL.
 ///
 /// Returns a string rather than a status because it cannot fail.
 #[unsafe(no_mangle)]

@@ -11,7 +11,7 @@ use std::ffi::{CString, c_char};
 use thiserror::Error;
 
 use super::boundary::catch_panic;
-use crate::core::NickError;
+use crate::core::{LimitError, NickError};
 
 /// The result of every `nt_*` call that can fail.
 ///
@@ -44,10 +44,21 @@ pub enum nt_status {
     /// An earlier call panicked while changing this tracker, so its state cannot be trusted.
     /// Only nt_free() is still useful on it.
     Poisoned = 8,
+    /// The nick is not active, so there is no directory to pick (nt_pick_directory()).
+    NickNotActive = 9,
+    /// The change would make the tracker hold more nicks than its `max_nicks` option
+    /// allows. Nothing was changed (batch calls included).
+    NickLimit = 10,
+    /// The change would make the tracker know more directories than its `max_directories`
+    /// option allows. Nothing was changed.
+    DirectoryLimit = 11,
+    /// An argument had an invalid value: an unknown nt_options version or enum value, or a
+    /// packed peerlist that does not end with a NUL byte. Nothing was changed.
+    InvalidArgument = 12,
 }
 
 impl nt_status {
-    const ALL: [nt_status; 9] = [
+    const ALL: [nt_status; 13] = [
         nt_status::Ok,
         nt_status::NullArgument,
         nt_status::NickEmpty,
@@ -57,6 +68,10 @@ impl nt_status {
         nt_status::BufferTooSmall,
         nt_status::Panic,
         nt_status::Poisoned,
+        nt_status::NickNotActive,
+        nt_status::NickLimit,
+        nt_status::DirectoryLimit,
+        nt_status::InvalidArgument,
     ];
 
     fn from_code(code: u32) -> Option<nt_status> {
@@ -74,6 +89,10 @@ impl nt_status {
             nt_status::BufferTooSmall => c"output buffer is too small",
             nt_status::Panic => c"internal error: nick-tracker panicked",
             nt_status::Poisoned => c"tracker is unusable after an earlier internal panic",
+            nt_status::NickNotActive => c"nick is not active",
+            nt_status::NickLimit => c"the tracker's nick limit is reached",
+            nt_status::DirectoryLimit => c"the tracker's directory limit is reached",
+            nt_status::InvalidArgument => c"an argument has an invalid value",
         }
     }
 }
@@ -94,6 +113,15 @@ pub enum Error {
     Panic { message: String },
     #[error("tracker is unusable: an earlier call panicked while changing it")]
     Poisoned,
+    #[error("{nick:?} is not active")]
+    NickNotActive { nick: String },
+    #[error(transparent)]
+    Limit(#[from] LimitError),
+    #[error("{arg}: {reason}")]
+    InvalidArgument {
+        arg: &'static str,
+        reason: String,
+    },
 }
 
 impl Error {
@@ -113,6 +141,10 @@ impl Error {
             Error::BufferTooSmall { .. } => nt_status::BufferTooSmall,
             Error::Panic { .. } => nt_status::Panic,
             Error::Poisoned => nt_status::Poisoned,
+            Error::NickNotActive { .. } => nt_status::NickNotActive,
+            Error::Limit(LimitError::Nicks { .. }) => nt_status::NickLimit,
+            Error::Limit(LimitError::Directories { .. }) => nt_status::DirectoryLimit,
+            Error::InvalidArgument { .. } => nt_status::InvalidArgument,
         }
     }
 
@@ -257,6 +289,27 @@ mod tests {
                 nt_status::Panic,
             ),
             (Error::Poisoned, nt_status::Poisoned),
+            (
+                Error::NickNotActive {
+                    nick: "alice".into(),
+                },
+                nt_status::NickNotActive,
+            ),
+            (
+                LimitError::Nicks { held: 1, limit: 1 }.into(),
+                nt_status::NickLimit,
+            ),
+            (
+                LimitError::Directories { limit: 1 }.into(),
+                nt_status::DirectoryLimit,
+            ),
+            (
+                Error::InvalidArgument {
+                    arg: "options",
+                    reason: "x".into(),
+                },
+                nt_status::InvalidArgument,
+            ),
         ];
         let statuses: HashSet<u32> = errors.iter().map(|(e, _)| e.status() as u32).collect();
         assert_eq!(statuses.len(), nt_status::ALL.len() - 1, "all but OK");

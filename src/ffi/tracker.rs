@@ -7,83 +7,89 @@
 use std::ffi::{c_char, c_void};
 use std::sync::{Mutex, MutexGuard};
 
-use super::boundary::{borrow, call, catch_panic, nick_arg, nick_array_arg, non_null};
+use super::boundary::{
+    borrow, call, catch_panic, nick_arg, nick_array_arg, non_null, packed_nicks_arg,
+};
+use super::callbacks::{Listeners, PackedNicks, count_kinds, nt_log_level, nt_nick_callback};
+use super::options::nt_options;
 use super::status::{Error, nt_status};
-use crate::core::NickTracker;
+use crate::core::{Config, Event, LimitError, NickTracker};
 
-/// A callback that receives one nick: the leave callback given to nt_new(), and the visitor
-/// given to nt_for_each_active_nick().
-///
-/// `user_data` is the pointer registered with the callback, passed through untouched.
-/// `nick` is a NUL-terminated UTF-8 string of 1..=NT_MAX_NICK_LEN bytes, owned by the library
-/// and valid only until the callback returns; copy it to keep it.
-///
-/// Callbacks run on the thread that made the call, after the tracker's lock is released, so
-/// they may call any nt_* function on the same tracker except nt_free(). They must return
-/// normally: unwinding out of one (a C++ exception, longjmp) is undefined behaviour.
-pub type nt_nick_callback =
-    Option<unsafe extern "C" fn(user_data: *mut c_void, nick: *const c_char)>;
-
-/// A nick tracker. Create with nt_new(), destroy with nt_free().
+/// A nick tracker. Create with nt_new() or nt_new_with_options(), destroy with nt_free().
 ///
 /// Every function except nt_free() may be called on the same tracker from several threads at
-/// once; an internal lock serialises them.
+/// once; an internal lock serialises them. Using a tracker after nt_free() is undefined
+/// behaviour, as with any freed memory: the library cannot detect it.
 pub struct nt_tracker {
     state: Mutex<NickTracker>,
-    on_leave: nt_nick_callback,
-    user_data: *mut c_void,
+    listeners: Listeners,
+}
+
+/// Counters for monitoring a tracker, filled by nt_get_stats().
+#[repr(C)]
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct nt_stats {
+    /// Nicks held: the active ones plus those reported present only by disconnected
+    /// directories.
+    pub nicks: usize,
+    /// Nicks active now (the same as nt_active_nick_count()).
+    pub active_nicks: usize,
+    /// Directories known: reported by, synced, or given a connection state, and not removed.
+    pub directories: usize,
+    /// Of those, how many are connected.
+    pub connected_directories: usize,
+    /// JOIN events produced since the tracker was created (delivered or not).
+    pub joins: u64,
+    /// LEAVE events produced since the tracker was created (delivered or not).
+    pub leaves: u64,
 }
 
 impl nt_tracker {
+    fn create(config: Config, listeners: Listeners, out: *mut *mut nt_tracker) -> Result<(), Error> {
+        let out = non_null(out, "out_tracker")?;
+        let tracker = Box::new(nt_tracker {
+            state: Mutex::new(NickTracker::with_config(config)),
+            listeners,
+        });
+        // SAFETY: out is non-NULL and, per the documented contract, writable.
+        unsafe { out.write(Box::into_raw(tracker)) };
+        Ok(())
+    }
+
     fn lock(&self) -> Result<MutexGuard<'_, NickTracker>, Error> {
         self.state.lock().map_err(|_| Error::Poisoned)
     }
 
-    /// Calls the leave callback for each nick. Must be called without the lock held.
-    fn announce_departures<'n>(&self, departed: impl IntoIterator<Item = &'n str>) {
-        if let Some(on_leave) = self.on_leave {
-            // SAFETY: nt_new's caller promised that on_leave may be called with user_data
-            // for as long as the tracker lives, which covers this call.
-            unsafe { PackedNicks::new(departed).deliver(on_leave, self.user_data) };
-        }
-    }
-}
-
-/// Nicks packed back to back as C strings: one allocation however many nicks there are,
-/// filled while the lock is held and handed to callbacks after it is released.
-struct PackedNicks(Vec<u8>);
-
-impl PackedNicks {
-    fn new<'n>(nicks: impl IntoIterator<Item = &'n str>) -> Self {
-        let mut bytes = Vec::new();
-        for nick in nicks {
-            bytes.extend_from_slice(nick.as_bytes());
-            bytes.push(0);
-        }
-        PackedNicks(bytes)
-    }
-
-    /// # Safety
-    /// `callback` must be safe to call with `user_data` and a nick.
-    unsafe fn deliver(
+    /// Runs `change` under the lock, then (lock released) delivers its events, or logs and
+    /// returns its refusal. Returns the events for callers that report counts.
+    fn apply(
         &self,
-        callback: unsafe extern "C" fn(*mut c_void, *const c_char),
-        user_data: *mut c_void,
-    ) {
-        // Nicks never contain NUL, so each chunk is exactly one nick plus its terminator.
-        for nick in self.0.split_inclusive(|&byte| byte == 0) {
-            // SAFETY: `nick` is NUL-terminated and outlives the call; the callback itself is
-            // safe to call per this function's contract.
-            unsafe { callback(user_data, nick.as_ptr().cast()) };
+        change: impl FnOnce(&mut NickTracker) -> Result<Vec<Event>, LimitError>,
+    ) -> Result<Vec<Event>, Error> {
+        let outcome = change(&mut *self.lock()?);
+        match outcome {
+            Ok(events) => {
+                // SAFETY: the creator of the tracker promised its callbacks stay callable
+                // until nt_free(), which cannot have happened while we are called.
+                unsafe { self.listeners.deliver(&events) };
+                Ok(events)
+            }
+            Err(refusal) => {
+                self.listeners
+                    .log(nt_log_level::Warn, || format!("change refused: {refusal}"));
+                Err(refusal.into())
+            }
         }
     }
 }
 
-/// Creates a tracker and stores it in `*out_tracker`.
+/// Creates a tracker with a leave callback and stores it in `*out_tracker`.
 ///
-/// `on_leave` (may be NULL) is called once each time a nick leaves: when the last directory
-/// that reported it present reports it gone, stops listing it, or is removed. It receives
-/// `user_data`, which the library never dereferences. Both must stay valid until nt_free().
+/// `on_leave` (may be NULL) is called once each time a nick leaves: when the last connected
+/// directory that reported it present reports it gone, stops listing it, is removed or is
+/// disconnected. It receives `user_data`, which the library never dereferences. Both must
+/// stay valid until nt_free(). For join events, log messages, limits or the pick mode, use
+/// nt_new_with_options().
 ///
 /// Returns NT_STATUS_NULL_ARGUMENT if `out_tracker` is NULL.
 #[unsafe(no_mangle)]
@@ -93,28 +99,46 @@ pub unsafe extern "C" fn nt_new(
     out_tracker: *mut *mut nt_tracker,
 ) -> nt_status {
     call(|| {
-        let out_tracker = non_null(out_tracker, "out_tracker")?;
-        let tracker = Box::new(nt_tracker {
-            state: Mutex::new(NickTracker::new()),
+        let listeners = Listeners {
             on_leave,
-            user_data,
-        });
-        // SAFETY: out_tracker is non-NULL and, per the documented contract, writable.
-        unsafe { out_tracker.write(Box::into_raw(tracker)) };
-        Ok(())
+            on_event: None,
+            event_user_data: user_data,
+            on_log: None,
+            log_user_data: std::ptr::null_mut(),
+            log_level: nt_log_level::Info,
+        };
+        nt_tracker::create(Config::default(), listeners, out_tracker)
     })
 }
 
-/// Destroys a tracker made by nt_new(). No leave callbacks are called. NULL is ignored.
+/// Creates a tracker configured by `*options` (see nt_options; fill it with
+/// nt_options_init() first) and stores it in `*out_tracker`. The options are copied.
+///
+/// Returns NT_STATUS_NULL_ARGUMENT if `options` or `out_tracker` is NULL, or
+/// NT_STATUS_INVALID_ARGUMENT for an unknown `version`, `log_level` or `pick_mode`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nt_new_with_options(
+    options: *const nt_options,
+    out_tracker: *mut *mut nt_tracker,
+) -> nt_status {
+    call(|| {
+        // SAFETY: per the contract, NULL or a readable nt_options.
+        let (config, listeners) = unsafe { borrow(options, "options")? }.parse()?;
+        nt_tracker::create(config, listeners, out_tracker)
+    })
+}
+
+/// Destroys a tracker. No callbacks are called. NULL is ignored.
 ///
 /// Returns nothing because there is nothing a caller could do about a failure here. No other
-/// call may be using `tracker` at the same time or afterwards.
+/// call may be using `tracker` at the same time or afterwards (not even a callback of this
+/// tracker): use after free is undefined behaviour the library cannot detect.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nt_free(tracker: *mut nt_tracker) {
     catch_panic((), || {
         if !tracker.is_null() {
-            // SAFETY: a non-NULL tracker came from Box::into_raw in nt_new and, per the
-            // contract, is freed once and used by no one else.
+            // SAFETY: a non-NULL tracker came from Box::into_raw in nt_tracker::create and,
+            // per the contract, is freed once and used by no one else.
             drop(unsafe { Box::from_raw(tracker) });
         }
     })
@@ -122,12 +146,14 @@ pub unsafe extern "C" fn nt_free(tracker: *mut nt_tracker) {
 
 /// Records that `directory` reports `nick` present (`present` true) or gone (false).
 ///
-/// If this report leaves the nick present on no directory, the leave callback is called with
-/// it before this function returns, and the tracker forgets the nick. A "gone" report from a
-/// directory that has not reported the nick present is ignored.
+/// If the nick was not active and `directory` is connected, it joins. If this report leaves
+/// the nick present on no connected directory, it leaves. Either event is delivered before
+/// this function returns. A "gone" report from a directory that has not reported the nick
+/// present is ignored. A report from a directory not seen before makes it known (connected).
 ///
-/// Returns NT_STATUS_NULL_ARGUMENT, or an NT_STATUS_NICK_* code for an invalid nick; the
-/// tracker is then unchanged.
+/// Returns NT_STATUS_NULL_ARGUMENT, an NT_STATUS_NICK_* code for an invalid nick, or
+/// NT_STATUS_NICK_LIMIT / NT_STATUS_DIRECTORY_LIMIT if a new nick or directory would exceed
+/// the tracker's limits; the tracker is then unchanged.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nt_update(
     tracker: *mut nt_tracker,
@@ -138,10 +164,7 @@ pub unsafe extern "C" fn nt_update(
     call(|| {
         // SAFETY: per the contract, a live tracker from nt_new and a valid C string.
         let (tracker, nick) = unsafe { (borrow(tracker, "tracker")?, nick_arg(nick)?) };
-        let left = tracker.lock()?.update(nick, directory, present);
-        if left {
-            tracker.announce_departures([nick.as_str()]);
-        }
+        tracker.apply(|state| state.update(nick, directory, present))?;
         Ok(())
     })
 }
@@ -168,12 +191,11 @@ pub unsafe extern "C" fn nt_mark_gone(
     unsafe { nt_update(tracker, nick, directory, false) }
 }
 
-/// Forgets everything `directory` reported, as when its connection is lost.
+/// Forgets everything `directory` reported, as when it is dropped for good.
 ///
-/// Every nick that no remaining directory reports present leaves: the leave callback is
-/// called for each, in the order the tracker first saw them, before this returns. If
-/// `out_gone_count` is not NULL it receives how many left. Removing an unknown directory
-/// is not an error.
+/// Every nick that no remaining connected directory reports present leaves, in the order
+/// the tracker first saw them, before this returns. If `out_gone_count` is not NULL it
+/// receives how many left. Removing an unknown directory is not an error.
 ///
 /// Returns NT_STATUS_NULL_ARGUMENT if `tracker` is NULL.
 #[unsafe(no_mangle)]
@@ -185,12 +207,43 @@ pub unsafe extern "C" fn nt_remove_directory(
     call(|| {
         // SAFETY: per the contract, a live tracker from nt_new.
         let tracker = unsafe { borrow(tracker, "tracker")? };
-        let departed = tracker.lock()?.remove_directory(directory);
+        let events = tracker.apply(|state| Ok(state.remove_directory(directory)))?;
         if !out_gone_count.is_null() {
             // SAFETY: non-NULL and, per the contract, writable.
-            unsafe { out_gone_count.write(departed.len()) };
+            unsafe { out_gone_count.write(count_kinds(&events).1) };
         }
-        tracker.announce_departures(departed.iter().map(|nick| &**nick));
+        tracker
+            .listeners
+            .log_directory_change(directory, "removed", &events);
+        Ok(())
+    })
+}
+
+/// Marks `directory`'s connection as up (`connected` true) or down.
+///
+/// While a directory is down its reports are kept but do not count: nicks that no other
+/// connected directory reports present leave. When it is back up they count again and those
+/// nicks join, until its next peerlist (nt_sync_peerlist()) says otherwise. Reports and
+/// peerlists that arrive while it is down are recorded the same way. Events are delivered
+/// before this returns. An unknown directory becomes known in the given state; setting the
+/// state it already has does nothing.
+///
+/// Returns NT_STATUS_NULL_ARGUMENT if `tracker` is NULL, or NT_STATUS_DIRECTORY_LIMIT if an
+/// unknown directory would exceed the tracker's limit.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nt_set_directory_connected(
+    tracker: *mut nt_tracker,
+    directory: u64,
+    connected: bool,
+) -> nt_status {
+    call(|| {
+        // SAFETY: per the contract, a live tracker from nt_new.
+        let tracker = unsafe { borrow(tracker, "tracker")? };
+        let events = tracker.apply(|state| state.set_directory_connected(directory, connected))?;
+        let what = if connected { "connected" } else { "disconnected" };
+        tracker
+            .listeners
+            .log_directory_change(directory, what, &events);
         Ok(())
     })
 }
@@ -199,12 +252,15 @@ pub unsafe extern "C" fn nt_remove_directory(
 /// `nicks` becomes present on `directory`, and each nick that `directory` reported present
 /// but is not listed becomes gone on it.
 ///
-/// Nicks that leave as a result get the leave callback, in the order the tracker first saw
-/// them, before this returns. Duplicates in `nicks` are harmless. `nicks` may be NULL when
-/// `count` is 0 (an empty peerlist: everything `directory` listed becomes gone on it).
+/// Events (leaves in the order the tracker first saw the nicks, then joins in list order)
+/// are delivered before this returns. Duplicates in `nicks` are harmless. `nicks` may be
+/// NULL when `count` is 0 (an empty peerlist: everything `directory` listed becomes gone on
+/// it). Cost: proportional to `count` plus the nicks `directory` has reported, not to the
+/// size of the tracker.
 ///
-/// All or nothing: if any entry is NULL or not a valid nick, nothing changes and the error
-/// message names the entry (e.g. "nicks[3]: nick is empty").
+/// All or nothing: if any entry is NULL or not a valid nick (the error message names the
+/// entry, e.g. "nicks[3]: nick is empty"), or the new nicks would exceed the tracker's
+/// limits, nothing changes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nt_sync_peerlist(
     tracker: *mut nt_tracker,
@@ -216,13 +272,35 @@ pub unsafe extern "C" fn nt_sync_peerlist(
         // SAFETY: per the contract, a live tracker from nt_new and `count` valid C strings.
         let (tracker, peerlist) =
             unsafe { (borrow(tracker, "tracker")?, nick_array_arg(nicks, count)?) };
-        let departed = tracker.lock()?.sync_peerlist(directory, &peerlist);
-        tracker.announce_departures(departed.iter().map(|nick| &**nick));
+        tracker.apply(|state| state.sync_peerlist(directory, &peerlist))?;
         Ok(())
     })
 }
 
-/// Stores in `*out_active` whether at least one directory reports `nick` present.
+/// nt_sync_peerlist() with the peerlist in one buffer: `len` bytes holding the nicks back to
+/// back, each followed by a NUL byte ("alice\0bob\0"). One call and no array of pointers,
+/// which suits bindings that would otherwise make one C string per nick. `nicks` may be NULL
+/// when `len` is 0 (an empty peerlist).
+///
+/// Same semantics and errors as nt_sync_peerlist(), plus NT_STATUS_INVALID_ARGUMENT if the
+/// buffer does not end with a NUL byte; an empty entry ("a\0\0") is NT_STATUS_NICK_EMPTY.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nt_sync_peerlist_packed(
+    tracker: *mut nt_tracker,
+    directory: u64,
+    nicks: *const c_char,
+    len: usize,
+) -> nt_status {
+    call(|| {
+        // SAFETY: per the contract, a live tracker from nt_new and `len` readable bytes.
+        let (tracker, peerlist) =
+            unsafe { (borrow(tracker, "tracker")?, packed_nicks_arg(nicks, len)?) };
+        tracker.apply(|state| state.sync_peerlist(directory, &peerlist))?;
+        Ok(())
+    })
+}
+
+/// Stores in `*out_active` whether at least one connected directory reports `nick` present.
 ///
 /// Returns NT_STATUS_NULL_ARGUMENT or an NT_STATUS_NICK_* code on bad input, leaving
 /// `*out_active` untouched.
@@ -243,8 +321,8 @@ pub unsafe extern "C" fn nt_is_active(
     })
 }
 
-/// Copies the directories that report `nick` present, in the order they first reported it,
-/// into `out_directories`, and stores how many there are in `*out_len`.
+/// Copies the connected directories that report `nick` present, in the order they first
+/// reported it, into `out_directories`, and stores how many there are in `*out_len`.
 ///
 /// The usual two-call pattern: with a too-small `capacity` (0 is fine, and then
 /// `out_directories` may be NULL) the call returns NT_STATUS_BUFFER_TOO_SMALL, stores the
@@ -284,6 +362,33 @@ pub unsafe extern "C" fn nt_active_directories(
     })
 }
 
+/// Chooses one of `nick`'s active directories to send it a private message through, as the
+/// tracker's pick mode says (uniformly at random unless nt_options chose round robin), and
+/// stores it in `*out_directory`.
+///
+/// Returns NT_STATUS_NICK_NOT_ACTIVE if no connected directory reports `nick` present,
+/// NT_STATUS_NULL_ARGUMENT or an NT_STATUS_NICK_* code on bad input; `*out_directory` is
+/// then untouched.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nt_pick_directory(
+    tracker: *const nt_tracker,
+    nick: *const c_char,
+    out_directory: *mut u64,
+) -> nt_status {
+    call(|| {
+        // SAFETY: per the contract, a live tracker from nt_new and a valid C string.
+        let (tracker, nick) = unsafe { (borrow(tracker, "tracker")?, nick_arg(nick)?) };
+        let out_directory = non_null(out_directory, "out_directory")?;
+        let picked = tracker.lock()?.pick_directory(nick.as_str());
+        let directory = picked.ok_or_else(|| Error::NickNotActive {
+            nick: nick.as_str().to_owned(),
+        })?;
+        // SAFETY: non-NULL and, per the contract, writable.
+        unsafe { out_directory.write(directory) };
+        Ok(())
+    })
+}
+
 /// Stores in `*out_count` how many nicks are active.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nt_active_nick_count(
@@ -301,8 +406,35 @@ pub unsafe extern "C" fn nt_active_nick_count(
     })
 }
 
+/// Fills `*out_stats` with the tracker's counters, all taken at one instant.
+///
+/// Returns NT_STATUS_NULL_ARGUMENT if `tracker` or `out_stats` is NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nt_get_stats(
+    tracker: *const nt_tracker,
+    out_stats: *mut nt_stats,
+) -> nt_status {
+    call(|| {
+        // SAFETY: per the contract, a live tracker from nt_new.
+        let tracker = unsafe { borrow(tracker, "tracker")? };
+        let out_stats = non_null(out_stats, "out_stats")?;
+        let stats = tracker.lock()?.stats();
+        let stats = nt_stats {
+            nicks: stats.nicks,
+            active_nicks: stats.active_nicks,
+            directories: stats.directories,
+            connected_directories: stats.connected_directories,
+            joins: stats.joins,
+            leaves: stats.leaves,
+        };
+        // SAFETY: non-NULL and, per the contract, writable and aligned.
+        unsafe { out_stats.write(stats) };
+        Ok(())
+    })
+}
+
 /// Calls `visit(user_data, nick)` for every active nick, in the order the tracker first saw
-/// them.
+/// them (since they last became active).
 ///
 /// The nicks are a snapshot taken before the first call, and the lock is not held while
 /// `visit` runs, so it may change the tracker; changes show in the next snapshot.
