@@ -31,8 +31,9 @@
  *   (batch calls included) and no output was written, except that NT_STATUS_BUFFER_TOO_SMALL
  *   reports the needed length.
  * - Directories are uint64_t ids chosen by the caller.
- * - Nicks are NUL-terminated UTF-8 strings of 1..=NT_MAX_NICK_LEN bytes. The library copies
- *   what it keeps; strings it hands out are valid only for the duration stated.
+ * - Nicks are NUL-terminated UTF-8 strings of 1..=NT_MAX_NICK_LEN bytes. Other control
+ *   characters are accepted and given back byte for byte (escape them before printing). The
+ *   library copies what it keeps; strings it hands out are valid only for the duration stated.
  * - A tracker may be used from several threads at once (it has an internal lock), except
  *   nt_free(). Callbacks run on the calling thread after the lock is released, so they may
  *   call back into the same tracker (but not nt_free() it).
@@ -144,8 +145,9 @@ enum nt_status
    */
   NT_STATUS_DIRECTORY_LIMIT = 11,
   /**
-   * An argument had an invalid value: an unknown nt_options version or enum value, or a
-   * packed peerlist that does not end with a NUL byte. Nothing was changed.
+   * An argument had an invalid value: an unknown nt_options version or enum value, a
+   * packed peerlist that does not end with a NUL byte, or an array length larger than any
+   * array can be. Nothing was changed.
    */
   NT_STATUS_INVALID_ARGUMENT = 12,
 };
@@ -278,7 +280,9 @@ typedef void (*nt_event_callback)(void *user_data, const nt_event *event);
 
 /**
  * The log callback set in nt_options. `message` is NUL-terminated UTF-8 without a trailing
- * newline, valid until the callback returns. Same threading rules as nt_event_callback.
+ * newline, valid until the callback returns. Nicks in messages are quoted with control
+ * characters escaped, so a peer cannot forge log lines. Same threading rules as
+ * nt_event_callback.
  */
 typedef void (*nt_log_callback)(void *user_data, nt_log_level level, const char *message);
 

@@ -5,6 +5,10 @@
 //! nick is always a caller bug), bounded (so a missing terminator is caught after a bounded
 //! read instead of running off into memory), UTF-8 (so every binding can turn it into a native
 //! string), and free of NUL bytes (so the C string handed to a callback is the whole nick).
+//!
+//! Nothing else is refused: other control characters, spaces and any Unicode are accepted,
+//! because a nick is an opaque identifier that must come back byte for byte. Whoever prints
+//! one should escape it, as the library's own log messages do.
 
 use thiserror::Error;
 

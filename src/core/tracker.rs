@@ -693,3 +693,305 @@ impl SplitMix64 {
         ((u128::from(self.next()) * bound as u128) >> 64) as usize
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nick(name: &str) -> Nick<'_> {
+        Nick::new(name).unwrap()
+    }
+
+    fn nicks<'a>(names: &[&'a str]) -> Vec<Nick<'a>> {
+        names.iter().map(|name| nick(name)).collect()
+    }
+
+    /// Events as ("join"/"leave", nick, directory) for compact assertions.
+    fn summary(events: &[Event]) -> Vec<(&'static str, String, DirectoryId)> {
+        events
+            .iter()
+            .map(|event| {
+                let kind = if event.is_join() { "join" } else { "leave" };
+                (kind, event.nick.to_string(), event.directory)
+            })
+            .collect()
+    }
+
+    fn directories(tracker: &NickTracker, name: &str) -> Vec<DirectoryId> {
+        tracker.active_directories(name).collect()
+    }
+
+    fn present(tracker: &mut NickTracker, name: &str, directory: DirectoryId) -> Vec<Event> {
+        tracker.mark_present(nick(name), directory).unwrap()
+    }
+
+    #[test]
+    fn a_nick_joins_once_and_leaves_once_per_presence_period() {
+        let mut tracker = NickTracker::new();
+        assert_eq!(
+            summary(&present(&mut tracker, "alice", 1)),
+            [("join", "alice".into(), 1)]
+        );
+        assert!(present(&mut tracker, "alice", 2).is_empty());
+        assert!(tracker.mark_gone(nick("alice"), 1).is_empty());
+        let left = tracker.mark_gone(nick("alice"), 2);
+        assert_eq!(summary(&left), [("leave", "alice".into(), 2)]);
+        assert!(
+            tracker.mark_gone(nick("alice"), 2).is_empty(),
+            "a second departure"
+        );
+        assert!(tracker.is_empty() && !tracker.is_active("alice"));
+        assert_eq!(tracker.stats().nicks, 0, "a departed nick is forgotten");
+        assert_eq!(
+            summary(&present(&mut tracker, "alice", 3)),
+            [("join", "alice".into(), 3)]
+        );
+    }
+
+    #[test]
+    fn a_directory_that_reports_again_keeps_its_place() {
+        let mut tracker = NickTracker::new();
+        present(&mut tracker, "alice", 1);
+        present(&mut tracker, "alice", 2);
+        tracker.mark_gone(nick("alice"), 1);
+        present(&mut tracker, "alice", 1);
+        assert_eq!(directories(&tracker, "alice"), [1, 2]);
+    }
+
+    #[test]
+    fn gone_from_a_directory_that_never_reported_the_nick_is_ignored() {
+        let mut tracker = NickTracker::new();
+        assert!(tracker.mark_gone(nick("ghost"), 1).is_empty());
+        present(&mut tracker, "alice", 1);
+        assert!(tracker.mark_gone(nick("alice"), 2).is_empty());
+        assert_eq!(
+            tracker.stats().directories,
+            1,
+            "a gone report creates no directory"
+        );
+        assert!(tracker.is_active("alice"));
+    }
+
+    #[test]
+    fn batches_report_leaves_in_first_seen_order_then_joins() {
+        let mut tracker = NickTracker::new();
+        for name in ["carol", "alice", "bob"] {
+            present(&mut tracker, name, 1);
+        }
+        // "alice" returns after leaving, so she now counts as seen after "bob".
+        tracker.mark_gone(nick("alice"), 1);
+        present(&mut tracker, "alice", 1);
+        assert_eq!(tracker.active_nicks(), ["carol", "bob", "alice"]);
+        let events = tracker.sync_peerlist(1, &nicks(&["dave", "erin"])).unwrap();
+        assert_eq!(
+            summary(&events),
+            [
+                ("leave", "carol".into(), 1),
+                ("leave", "bob".into(), 1),
+                ("leave", "alice".into(), 1),
+                ("join", "dave".into(), 1),
+                ("join", "erin".into(), 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn sync_marks_gone_only_on_the_syncing_directory_and_ignores_duplicates() {
+        let mut tracker = NickTracker::new();
+        present(&mut tracker, "alice", 1);
+        present(&mut tracker, "alice", 2);
+        present(&mut tracker, "bob", 2);
+        let events = tracker.sync_peerlist(2, &[]).unwrap();
+        assert_eq!(summary(&events), [("leave", "bob".into(), 2)]);
+        assert_eq!(directories(&tracker, "alice"), [1]);
+        let events = tracker
+            .sync_peerlist(1, &nicks(&["carol", "carol"]))
+            .unwrap();
+        assert_eq!(
+            summary(&events),
+            [("leave", "alice".into(), 1), ("join", "carol".into(), 1)]
+        );
+        assert_eq!(tracker.active_nicks(), ["carol"]);
+    }
+
+    #[test]
+    fn removing_a_directory_moves_no_other_directory_members() {
+        // Forgetting nicks swaps entries inside member lists; this checks the slots stay right.
+        let mut tracker = NickTracker::new();
+        let all = ["a", "b", "c", "d", "e"];
+        tracker.sync_peerlist(1, &nicks(&all)).unwrap();
+        tracker.sync_peerlist(2, &nicks(&["b", "d"])).unwrap();
+        let events = tracker.remove_directory(1);
+        assert_eq!(
+            summary(&events),
+            [
+                ("leave", "a".into(), 1),
+                ("leave", "c".into(), 1),
+                ("leave", "e".into(), 1)
+            ]
+        );
+        assert_eq!(tracker.active_nicks(), ["b", "d"]);
+        let events = tracker.sync_peerlist(2, &nicks(&["d"])).unwrap();
+        assert_eq!(summary(&events), [("leave", "b".into(), 2)]);
+        assert!(tracker.remove_directory(1).is_empty(), "already removed");
+        assert_eq!(tracker.stats().nicks, 1);
+    }
+
+    #[test]
+    fn a_disconnected_directory_keeps_its_reports_but_they_do_not_count() {
+        let mut tracker = NickTracker::new();
+        tracker.sync_peerlist(1, &nicks(&["alice", "bob"])).unwrap();
+        present(&mut tracker, "bob", 2);
+        let events = tracker.set_directory_connected(1, false).unwrap();
+        assert_eq!(summary(&events), [("leave", "alice".into(), 1)]);
+        assert_eq!(directories(&tracker, "bob"), [2]);
+        assert_eq!(tracker.stats().nicks, 2, "alice is kept for directory 1");
+        assert!(
+            tracker
+                .set_directory_connected(1, false)
+                .unwrap()
+                .is_empty()
+        );
+        // A report while down is recorded, without a join.
+        assert!(present(&mut tracker, "carol", 1).is_empty());
+        let events = tracker.set_directory_connected(1, true).unwrap();
+        assert_eq!(
+            summary(&events),
+            [("join", "alice".into(), 1), ("join", "carol".into(), 1)]
+        );
+        assert_eq!(directories(&tracker, "bob"), [1, 2]);
+        // The next peerlist has the last word.
+        let events = tracker.sync_peerlist(1, &nicks(&["carol"])).unwrap();
+        assert_eq!(summary(&events), [("leave", "alice".into(), 1)]);
+        assert_eq!(tracker.stats().nicks, 2);
+    }
+
+    #[test]
+    fn a_nick_gone_everywhere_while_its_directory_is_down_is_forgotten_silently() {
+        let mut tracker = NickTracker::new();
+        present(&mut tracker, "alice", 1);
+        tracker.set_directory_connected(1, false).unwrap();
+        assert!(
+            tracker.mark_gone(nick("alice"), 1).is_empty(),
+            "already left"
+        );
+        assert_eq!(tracker.stats().nicks, 0);
+        assert!(tracker.set_directory_connected(1, true).unwrap().is_empty());
+        tracker.set_directory_connected(2, false).unwrap();
+        present(&mut tracker, "bob", 2);
+        assert!(tracker.remove_directory(2).is_empty());
+        assert_eq!(tracker.stats().nicks, 0);
+    }
+
+    #[test]
+    fn limits_refuse_changes_without_making_any() {
+        let limits = Limits {
+            max_nicks: Some(2),
+            max_directories: Some(1),
+        };
+        let mut tracker = NickTracker::with_config(Config {
+            limits,
+            ..Config::default()
+        });
+        tracker.sync_peerlist(1, &nicks(&["a", "a"])).unwrap();
+        let error = tracker
+            .sync_peerlist(1, &nicks(&["b", "c", "a"]))
+            .unwrap_err();
+        assert_eq!(error, LimitError::Nicks { held: 1, limit: 2 });
+        assert_eq!(tracker.active_nicks(), ["a"], "all or nothing");
+        // Duplicates of one new nick count once.
+        tracker.sync_peerlist(1, &nicks(&["a", "b", "b"])).unwrap();
+        assert_eq!(
+            tracker.mark_present(nick("c"), 1),
+            Err(LimitError::Nicks { held: 2, limit: 2 })
+        );
+        assert_eq!(
+            tracker.mark_present(nick("a"), 2),
+            Err(LimitError::Directories { limit: 1 })
+        );
+        assert_eq!(
+            tracker.set_directory_connected(2, true),
+            Err(LimitError::Directories { limit: 1 })
+        );
+        let before = tracker.stats();
+        assert_eq!(
+            tracker.sync_peerlist(2, &[]),
+            Err(LimitError::Directories { limit: 1 })
+        );
+        assert_eq!(tracker.stats(), before);
+        // Known nicks and directories never hit a limit.
+        assert!(tracker.mark_present(nick("b"), 1).unwrap().is_empty());
+    }
+
+    #[test]
+    fn round_robin_cycles_through_the_active_directories() {
+        let mut tracker = NickTracker::with_config(Config {
+            pick: PickMode::RoundRobin,
+            ..Config::default()
+        });
+        assert_eq!(tracker.pick_directory("alice"), None);
+        for directory in [3, 1, 2] {
+            present(&mut tracker, "alice", directory);
+        }
+        let picks: Vec<_> = (0..4).map(|_| tracker.pick_directory("alice")).collect();
+        assert_eq!(picks, [Some(3), Some(1), Some(2), Some(3)]);
+        tracker.set_directory_connected(1, false).unwrap();
+        let picks: Vec<_> = (0..3).map(|_| tracker.pick_directory("alice")).collect();
+        assert_eq!(picks, [Some(2), Some(3), Some(2)]);
+    }
+
+    #[test]
+    fn random_picks_are_spread_over_active_directories_only() {
+        let mut tracker = NickTracker::new();
+        for directory in 1..=4 {
+            present(&mut tracker, "alice", directory);
+        }
+        tracker.mark_gone(nick("alice"), 4);
+        let mut counts = [0usize; 5];
+        for _ in 0..3000 {
+            counts[tracker.pick_directory("alice").unwrap() as usize] += 1;
+        }
+        assert_eq!(counts[0] + counts[4], 0);
+        // Each of 3 directories expects 1000 picks; 800 is more than 7 sigma below.
+        assert!(counts[1..4].iter().all(|&count| count > 800), "{counts:?}");
+    }
+
+    #[test]
+    fn stats_count_everything_exactly() {
+        let mut tracker = NickTracker::new();
+        tracker.sync_peerlist(1, &nicks(&["a", "b"])).unwrap();
+        present(&mut tracker, "b", 2);
+        tracker.set_directory_connected(2, false).unwrap();
+        tracker.sync_peerlist(1, &[]).unwrap();
+        assert_eq!(
+            tracker.stats(),
+            Stats {
+                nicks: 1,
+                active_nicks: 0,
+                directories: 2,
+                connected_directories: 1,
+                joins: 2,
+                leaves: 2,
+            }
+        );
+        assert_eq!(format!("{tracker:?}"), "NickTracker { active_nicks: 0 }");
+    }
+
+    #[test]
+    fn a_stale_stamp_cannot_match_after_the_stamps_wrap_around() {
+        let mut tracker = NickTracker::new();
+        tracker
+            .sync_peerlist(1, &nicks(&["alice", "bob", "carol"]))
+            .unwrap();
+        let key = tracker.directory_keys[&1];
+        // The next sync wraps around to stamp 1, which "bob" carries from long ago.
+        tracker.directories[key].sync_stamp = u32::MAX;
+        tracker.directories[key].members[1].sync_stamp = 1;
+        let events = tracker.sync_peerlist(1, &nicks(&["alice"])).unwrap();
+        assert_eq!(
+            summary(&events),
+            [("leave", "bob".into(), 1), ("leave", "carol".into(), 1)]
+        );
+        assert_eq!(tracker.directories[key].sync_stamp, 1);
+    }
+}

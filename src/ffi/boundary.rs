@@ -79,6 +79,18 @@ pub unsafe fn nick_arg<'a>(ptr: *const c_char) -> Result<Nick<'a>, Error> {
     })
 }
 
+/// Rejects a length no real array can have (more than `isize::MAX` bytes), which Rust may not
+/// even form a slice of. Any smaller wrong length is the caller's contract violation.
+fn check_array_len<T>(len: usize, arg: &'static str) -> Result<(), Error> {
+    if len > isize::MAX as usize / size_of::<T>() {
+        return Err(Error::InvalidArgument {
+            arg,
+            reason: format!("{len} is larger than any array can be"),
+        });
+    }
+    Ok(())
+}
+
 /// Reads a C array of C strings as nicks, all or nothing. `count == 0` accepts NULL.
 ///
 /// # Safety
@@ -92,6 +104,7 @@ pub unsafe fn nick_array_arg<'a>(
         return Ok(Vec::new());
     }
     let nicks = non_null(nicks.cast_mut(), "nicks")?;
+    check_array_len::<*const c_char>(count, "count")?;
     // SAFETY: non-NULL, and the caller guarantees `count` readable pointers.
     let pointers = unsafe { std::slice::from_raw_parts(nicks.as_ptr().cast_const(), count) };
     pointers
@@ -117,6 +130,7 @@ pub unsafe fn packed_nicks_arg<'a>(
         return Ok(Vec::new());
     }
     let packed = non_null(packed.cast_mut(), "nicks")?;
+    check_array_len::<u8>(len, "len")?;
     // SAFETY: non-NULL, and the caller guarantees `len` readable bytes.
     let bytes = unsafe { std::slice::from_raw_parts(packed.as_ptr().cast::<u8>(), len) };
     let Some(body) = bytes.strip_suffix(&[0]) else {
@@ -167,17 +181,38 @@ mod tests {
 
     #[test]
     fn packed_nicks_split_at_each_nul_and_name_the_bad_entry() {
-        let read = |bytes: &'static [u8]| unsafe { packed_nicks_arg(bytes.as_ptr().cast(), bytes.len()) };
+        let read =
+            |bytes: &'static [u8]| unsafe { packed_nicks_arg(bytes.as_ptr().cast(), bytes.len()) };
         let nicks = read(b"alice\0bob\0").unwrap();
-        assert_eq!(nicks.iter().map(Nick::as_str).collect::<Vec<_>>(), ["alice", "bob"]);
-        assert_eq!(read(b"alice\0\0").unwrap_err().to_string(), "nicks[1]: nick is empty");
-        assert_eq!(read(b"a\0\xff\0").unwrap_err().status(), nt_status::NickNotUtf8);
-        assert_eq!(read(b"alice").unwrap_err().status(), nt_status::InvalidArgument);
-        let longest = format!("{}\0", "x".repeat(MAX_NICK_LEN + 1)).leak().as_bytes();
-        assert_eq!(read(longest).unwrap_err().status(), nt_status::NickTooLong);
-        assert!(unsafe { packed_nicks_arg(std::ptr::null(), 0) }.unwrap().is_empty());
         assert_eq!(
-            unsafe { packed_nicks_arg(std::ptr::null(), 1) }.unwrap_err().status(),
+            nicks.iter().map(Nick::as_str).collect::<Vec<_>>(),
+            ["alice", "bob"]
+        );
+        assert_eq!(
+            read(b"alice\0\0").unwrap_err().to_string(),
+            "nicks[1]: nick is empty"
+        );
+        assert_eq!(
+            read(b"a\0\xff\0").unwrap_err().status(),
+            nt_status::NickNotUtf8
+        );
+        assert_eq!(
+            read(b"alice").unwrap_err().status(),
+            nt_status::InvalidArgument
+        );
+        let longest = format!("{}\0", "x".repeat(MAX_NICK_LEN + 1))
+            .leak()
+            .as_bytes();
+        assert_eq!(read(longest).unwrap_err().status(), nt_status::NickTooLong);
+        assert!(
+            unsafe { packed_nicks_arg(std::ptr::null(), 0) }
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            unsafe { packed_nicks_arg(std::ptr::null(), 1) }
+                .unwrap_err()
+                .status(),
             nt_status::NullArgument
         );
     }

@@ -70,7 +70,9 @@ impl nt_log_level {
 }
 
 /// The log callback set in nt_options. `message` is NUL-terminated UTF-8 without a trailing
-/// newline, valid until the callback returns. Same threading rules as nt_event_callback.
+/// newline, valid until the callback returns. Nicks in messages are quoted with control
+/// characters escaped, so a peer cannot forge log lines. Same threading rules as
+/// nt_event_callback.
 pub type nt_log_callback = Option<
     unsafe extern "C" fn(user_data: *mut c_void, level: nt_log_level, message: *const c_char),
 >;
@@ -106,11 +108,14 @@ impl Listeners {
         for event in events {
             match event.kind {
                 EventKind::Join => self.log(nt_log_level::Debug, || {
-                    format!("nick {} is active (directory {})", event.nick, event.directory)
+                    format!(
+                        "nick {:?} is active (directory {})",
+                        event.nick, event.directory
+                    )
                 }),
                 EventKind::Leave => self.log(nt_log_level::Info, || {
                     format!(
-                        "nick {} has left all directories (last: directory {})",
+                        "nick {:?} has left all directories (last: directory {})",
                         event.nick, event.directory
                     )
                 }),

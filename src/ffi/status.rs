@@ -52,8 +52,9 @@ pub enum nt_status {
     /// The change would make the tracker know more directories than its `max_directories`
     /// option allows. Nothing was changed.
     DirectoryLimit = 11,
-    /// An argument had an invalid value: an unknown nt_options version or enum value, or a
-    /// packed peerlist that does not end with a NUL byte. Nothing was changed.
+    /// An argument had an invalid value: an unknown nt_options version or enum value, a
+    /// packed peerlist that does not end with a NUL byte, or an array length larger than any
+    /// array can be. Nothing was changed.
     InvalidArgument = 12,
 }
 
@@ -118,10 +119,7 @@ pub enum Error {
     #[error(transparent)]
     Limit(#[from] LimitError),
     #[error("{arg}: {reason}")]
-    InvalidArgument {
-        arg: &'static str,
-        reason: String,
-    },
+    InvalidArgument { arg: &'static str, reason: String },
 }
 
 impl Error {
