@@ -70,13 +70,27 @@ pub unsafe fn nick_arg<'a>(ptr: *const c_char) -> Result<Nick<'a>, Error> {
     }
     // SAFETY: ptr is not NULL and, per the contract, readable up to its terminator or
     // MAX_NICK_LEN + 1 bytes, whichever is first; strnlen reads no further than that.
-    let len = unsafe { libc::strnlen(ptr, MAX_NICK_LEN + 1) };
+    let len = unsafe { strnlen(ptr, MAX_NICK_LEN + 1) };
     // SAFETY: strnlen just established that these `len` bytes are readable.
     let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) };
     Nick::from_bytes(bytes).map_err(|source| Error::InvalidNick {
         arg: "nick".into(),
         source,
     })
+}
+
+#[cfg(not(miri))]
+use libc::strnlen;
+
+/// Miri cannot call C's strnlen; this does the same scan byte by byte, so the FFI tests run
+/// under Miri and it checks every other byte the layer reads.
+///
+/// # Safety
+/// As for C's strnlen.
+#[cfg(miri)]
+unsafe fn strnlen(ptr: *const c_char, max: usize) -> usize {
+    // SAFETY: the caller guarantees readability up to the terminator or `max` bytes.
+    (0..max).find(|&i| unsafe { *ptr.add(i) } == 0).unwrap_or(max)
 }
 
 /// Rejects a length no real array can have (more than `isize::MAX` bytes), which Rust may not

@@ -1,0 +1,326 @@
+/*
+ * Hostile input: every way a caller (or a peer, through a caller) can hand the library bad
+ * data, each refused with its own status, and each refusal checked to leave the tracker
+ * exactly as it was: the full observable state (stats, active nicks in order, each nick's
+ * directories) is serialised before and after and compared.
+ *
+ * Out of scope by design: use after nt_free() (undefined behaviour, as for any freed memory;
+ * documented in the header), and unwinding out of a callback (longjmp, C++ exceptions).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nick_tracker.h>
+
+#include "check.h"
+
+/* ---- Observing the whole state ---------------------------------------------------------- */
+
+struct state_text {
+    nt_tracker *tracker;
+    char text[8192];
+    size_t used;
+};
+
+static void append(struct state_text *state, const char *format, unsigned long long value,
+                   const char *text) {
+    int written = snprintf(state->text + state->used, sizeof state->text - state->used, format,
+                           text ? text : "", value);
+    if (CHECK(written >= 0 && (size_t)written < sizeof state->text - state->used))
+        state->used += (size_t)written;
+}
+
+static void describe_nick(void *user_data, const char *nick) {
+    struct state_text *state = (struct state_text *)user_data;
+    uint64_t directories[64];
+    size_t len = 0;
+    CHECK_OK(nt_active_directories(state->tracker, nick, directories, LENGTH(directories), &len));
+    append(state, "%s:%llu", len, nick);
+    for (size_t i = 0; i < len && i < LENGTH(directories); i++)
+        append(state, "%s,%llu", directories[i], NULL);
+    append(state, "%s;%llu", 0, NULL);
+}
+
+/* Everything a caller can observe about `tracker`, as one string. */
+static const char *observe(nt_tracker *tracker, struct state_text *state) {
+    nt_stats stats;
+    memset(state, 0, sizeof *state);
+    state->tracker = tracker;
+    CHECK_OK(nt_get_stats(tracker, &stats));
+    append(state, "%snicks=%llu ", stats.nicks, NULL);
+    append(state, "%sactive=%llu ", stats.active_nicks, NULL);
+    append(state, "%sdirectories=%llu ", stats.directories, NULL);
+    append(state, "%sconnected=%llu ", stats.connected_directories, NULL);
+    append(state, "%sjoins=%llu ", stats.joins, NULL);
+    append(state, "%sleaves=%llu | ", stats.leaves, NULL);
+    CHECK_OK(nt_for_each_active_nick(tracker, describe_nick, state));
+    return state->text;
+}
+
+static struct state_text before_state, after_state;
+
+/* CHECK_REFUSED(tracker, call, status, fragment): the call fails as stated and changes nothing
+ * the caller can observe. */
+#define CHECK_REFUSED(tracker, call, status, fragment)                                      \
+    do {                                                                                    \
+        observe((tracker), &before_state);                                                  \
+        CHECK_ERROR((call), (status), (fragment));                                          \
+        CHECK_STR(observe((tracker), &after_state), before_state.text);                     \
+    } while (0)
+
+static unsigned events_seen;
+
+static void count_event(void *user_data, const nt_event *event) {
+    (void)user_data;
+    (void)event;
+    events_seen++;
+}
+
+/* A tracker with some state on three directories, one disconnected, and limits of 8 nicks
+ * and 4 directories. */
+static nt_tracker *populated_tracker(void) {
+    nt_options options;
+    nt_tracker *tracker = NULL;
+    CHECK_OK(nt_options_init(&options));
+    options.on_event = count_event;
+    options.max_nicks = 8;
+    options.max_directories = 4;
+    CHECK_OK(nt_new_with_options(&options, &tracker));
+    const char *const first[] = {"J5alice", "J5bob", "J5carol"};
+    const char *const second[] = {"J5bob", "J5dave"};
+    CHECK_OK(nt_sync_peerlist(tracker, 1, first, LENGTH(first)));
+    CHECK_OK(nt_sync_peerlist(tracker, 2, second, LENGTH(second)));
+    CHECK_OK(nt_mark_present(tracker, "J5erin", 3));
+    CHECK_OK(nt_set_directory_connected(tracker, 3, false));
+    events_seen = 0;
+    return tracker;
+}
+
+/* ---- The matrix ------------------------------------------------------------------------- */
+
+static char too_long[NT_MAX_NICK_LEN + 2];
+static char longest[NT_MAX_NICK_LEN + 1];
+
+static void make_long_nicks(void) {
+    memset(too_long, 'x', NT_MAX_NICK_LEN + 1);
+    too_long[NT_MAX_NICK_LEN + 1] = '\0';
+    memset(longest, 'y', NT_MAX_NICK_LEN);
+    longest[NT_MAX_NICK_LEN] = '\0';
+}
+
+struct bad_nick {
+    const char *nick;
+    uint32_t status;
+};
+
+static const struct bad_nick bad_nicks[] = {
+    {NULL, NT_STATUS_NULL_ARGUMENT},
+    {"", NT_STATUS_NICK_EMPTY},
+    {too_long, NT_STATUS_NICK_TOO_LONG},
+    {"J5\xff", NT_STATUS_NICK_NOT_UTF8},
+    {"\xc0\x80", NT_STATUS_NICK_NOT_UTF8},
+    {"J5\xed\xa0\x80", NT_STATUS_NICK_NOT_UTF8},
+};
+
+static void every_function_refuses_every_bad_nick_and_changes_nothing(void) {
+    make_long_nicks();
+    nt_tracker *t = populated_tracker();
+    for (size_t i = 0; i < LENGTH(bad_nicks); i++) {
+        const char *nick = bad_nicks[i].nick;
+        uint32_t status = bad_nicks[i].status;
+        const char *const list[] = {"J5alice", nick};
+        bool active = true;
+        uint64_t directory = 42, directories[4];
+        size_t len = 7;
+        CHECK_REFUSED(t, nt_update(t, nick, 1, true), status, "nick");
+        CHECK_REFUSED(t, nt_update(t, nick, 1, false), status, "nick");
+        CHECK_REFUSED(t, nt_mark_present(t, nick, 4), status, "nick");
+        CHECK_REFUSED(t, nt_mark_gone(t, nick, 1), status, "nick");
+        CHECK_REFUSED(t, nt_sync_peerlist(t, 1, list, 2), status, "nicks[1]");
+        CHECK_REFUSED(t, nt_is_active(t, nick, &active), status, "nick");
+        CHECK_REFUSED(t, nt_active_directories(t, nick, directories, 4, &len), status, "nick");
+        CHECK_REFUSED(t, nt_pick_directory(t, nick, &directory), status, "nick");
+        CHECK(active);
+        CHECK_EQ(len, 7);
+        CHECK_EQ(directory, 42);
+    }
+    CHECK_EQ(events_seen, 0);
+    nt_free(t);
+}
+
+static void the_longest_nick_is_accepted_and_one_more_byte_is_not(void) {
+    make_long_nicks();
+    nt_tracker *t = populated_tracker();
+    const char *const list[] = {longest};
+    CHECK_OK(nt_sync_peerlist(t, 2, list, 1));
+    bool active = false;
+    CHECK_OK(nt_is_active(t, longest, &active));
+    CHECK(active);
+    const char *const too_long_list[] = {too_long};
+    CHECK_REFUSED(t, nt_sync_peerlist(t, 2, too_long_list, 1), NT_STATUS_NICK_TOO_LONG,
+                  "nicks[0]");
+    nt_free(t);
+}
+
+static void control_characters_are_accepted_and_returned_byte_for_byte(void) {
+    nt_tracker *t = NULL;
+    CHECK_OK(nt_new(NULL, NULL, &t));
+    const char *const odd[] = {"tab\there", "line\nbreak", "\x1b[31mred", " ", "\x7f"};
+    for (size_t i = 0; i < LENGTH(odd); i++) {
+        bool active = false;
+        CHECK_OK(nt_mark_present(t, odd[i], 1));
+        CHECK_OK(nt_is_active(t, odd[i], &active));
+        CHECK(active);
+    }
+    struct state_text *state = (struct state_text *)calloc(1, sizeof *state);
+    CHECK(strstr(observe(t, state), "line\nbreak:1,1;") != NULL);
+    free(state);
+    nt_free(t);
+}
+
+static void null_everywhere_is_refused(void) {
+    nt_tracker *t = populated_tracker();
+    nt_stats stats;
+    nt_options options;
+    uint64_t directory = 42;
+    size_t len = 7;
+    bool active = true;
+    CHECK_ERROR(nt_new(NULL, NULL, NULL), NT_STATUS_NULL_ARGUMENT, "out_tracker");
+    CHECK_ERROR(nt_new_with_options(NULL, &t), NT_STATUS_NULL_ARGUMENT, "options");
+    CHECK_OK(nt_options_init(&options));
+    CHECK_ERROR(nt_new_with_options(&options, NULL), NT_STATUS_NULL_ARGUMENT, "out_tracker");
+    CHECK_ERROR(nt_options_init(NULL), NT_STATUS_NULL_ARGUMENT, "options");
+    CHECK_ERROR(nt_set_directory_connected(NULL, 1, false), NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_ERROR(nt_sync_peerlist_packed(NULL, 1, "a", 2), NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_ERROR(nt_pick_directory(NULL, "J5alice", &directory), NT_STATUS_NULL_ARGUMENT,
+                "tracker");
+    CHECK_ERROR(nt_get_stats(NULL, &stats), NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_REFUSED(t, nt_get_stats(t, NULL), NT_STATUS_NULL_ARGUMENT, "out_stats");
+    CHECK_REFUSED(t, nt_pick_directory(t, "J5alice", NULL), NT_STATUS_NULL_ARGUMENT,
+                  "out_directory");
+    CHECK_REFUSED(t, nt_sync_peerlist(t, 1, NULL, 2), NT_STATUS_NULL_ARGUMENT, "nicks");
+    CHECK_REFUSED(t, nt_sync_peerlist_packed(t, 1, NULL, 2), NT_STATUS_NULL_ARGUMENT, "nicks");
+    CHECK_REFUSED(t, nt_is_active(t, "J5alice", NULL), NT_STATUS_NULL_ARGUMENT, "out_active");
+    CHECK_REFUSED(t, nt_active_directories(t, "J5alice", NULL, 1, &len),
+                  NT_STATUS_NULL_ARGUMENT, "out_directories");
+    CHECK_REFUSED(t, nt_active_nick_count(t, NULL), NT_STATUS_NULL_ARGUMENT, "out_count");
+    CHECK_REFUSED(t, nt_for_each_active_nick(t, NULL, NULL), NT_STATUS_NULL_ARGUMENT, "visit");
+    const char *const with_null[] = {"J5alice", "J5zed", NULL};
+    CHECK_REFUSED(t, nt_sync_peerlist(t, 1, with_null, 3), NT_STATUS_NULL_ARGUMENT,
+                  "nicks[2]");
+    CHECK(active);
+    CHECK_EQ(len, 7);
+    CHECK_EQ(directory, 42);
+    nt_free(t);
+}
+
+static void malformed_packed_peerlists_are_refused(void) {
+    nt_tracker *t = populated_tracker();
+    static const char unterminated[] = {'J', '5', 'a'};
+    static const char empty_entry[] = "J5alice\0\0J5bob";  /* sizeof includes the final NUL */
+    static const char bad_utf8[] = "J5alice\0J5\xff";
+    CHECK_REFUSED(t, nt_sync_peerlist_packed(t, 1, unterminated, sizeof unterminated),
+                  NT_STATUS_INVALID_ARGUMENT, "must end with a NUL");
+    CHECK_REFUSED(t, nt_sync_peerlist_packed(t, 1, empty_entry, sizeof empty_entry),
+                  NT_STATUS_NICK_EMPTY, "nicks[1]");
+    CHECK_REFUSED(t, nt_sync_peerlist_packed(t, 1, bad_utf8, sizeof bad_utf8),
+                  NT_STATUS_NICK_NOT_UTF8, "nicks[1]");
+    char *oversized = (char *)malloc(NT_MAX_NICK_LEN + 2);
+    memset(oversized, 'z', NT_MAX_NICK_LEN + 1);
+    oversized[NT_MAX_NICK_LEN + 1] = '\0';
+    CHECK_REFUSED(t, nt_sync_peerlist_packed(t, 1, oversized, NT_MAX_NICK_LEN + 2),
+                  NT_STATUS_NICK_TOO_LONG, "nicks[0]");
+    free(oversized);
+    nt_free(t);
+}
+
+static void huge_counts_are_refused_before_anything_is_read(void) {
+    nt_tracker *t = populated_tracker();
+    const char *const one[] = {"J5alice"};
+    CHECK_REFUSED(t, nt_sync_peerlist(t, 1, one, SIZE_MAX), NT_STATUS_INVALID_ARGUMENT,
+                  "larger than any array");
+    CHECK_REFUSED(t, nt_sync_peerlist(t, 1, one, SIZE_MAX / 8 + 1), NT_STATUS_INVALID_ARGUMENT,
+                  "count");
+    CHECK_REFUSED(t, nt_sync_peerlist_packed(t, 1, "a", SIZE_MAX), NT_STATUS_INVALID_ARGUMENT,
+                  "len");
+    /* A huge output capacity is fine: only the needed entries are written. */
+    uint64_t directories[2] = {0, 42};
+    size_t len = 0;
+    CHECK_OK(nt_active_directories(t, "J5alice", directories, SIZE_MAX, &len));
+    CHECK_EQ(len, 1);
+    CHECK_EQ(directories[1], 42);
+    nt_free(t);
+}
+
+static void duplicates_in_a_peerlist_count_once_even_against_a_limit(void) {
+    nt_tracker *t = populated_tracker(); /* 5 nicks held, limit 8 */
+    const char *const repeated[] = {"J5new1", "J5new1", "J5new2", "J5new2", "J5new3", "J5new1"};
+    CHECK_OK(nt_sync_peerlist(t, 4, repeated, LENGTH(repeated)));
+    nt_stats stats;
+    CHECK_OK(nt_get_stats(t, &stats));
+    CHECK_EQ(stats.nicks, 8);
+    CHECK_EQ(events_seen, 3);
+    nt_free(t);
+}
+
+static void limits_refuse_floods_and_change_nothing(void) {
+    nt_tracker *t = populated_tracker(); /* 5 of 8 nicks, 3 of 4 directories */
+    const char *const flood[] = {"F1", "F2", "F3", "F4"};
+    CHECK_REFUSED(t, nt_sync_peerlist(t, 1, flood, LENGTH(flood)), NT_STATUS_NICK_LIMIT,
+                  "nick limit reached");
+    CHECK_REFUSED(t, nt_sync_peerlist_packed(t, 1, "F1\0F2\0F3\0F4", 12), NT_STATUS_NICK_LIMIT,
+                  "limit is 8");
+    CHECK_OK(nt_mark_present(t, "J5alice", 4)); /* the fourth directory */
+    CHECK_REFUSED(t, nt_mark_present(t, "J5alice", 5), NT_STATUS_DIRECTORY_LIMIT,
+                  "directory limit");
+    CHECK_REFUSED(t, nt_set_directory_connected(t, 5, true), NT_STATUS_DIRECTORY_LIMIT,
+                  "directory limit");
+    const char *const known[] = {"J5alice"};
+    CHECK_REFUSED(t, nt_sync_peerlist(t, 5, known, 1), NT_STATUS_DIRECTORY_LIMIT,
+                  "directory limit");
+    /* Refusals do not stick: after making room, the same change succeeds. */
+    CHECK_OK(nt_remove_directory(t, 4, NULL));
+    CHECK_OK(nt_mark_present(t, "J5alice", 5));
+    nt_free(t);
+}
+
+static void bad_options_are_refused_and_create_nothing(void) {
+    nt_options options;
+    nt_tracker *t = NULL;
+    CHECK_OK(nt_options_init(&options));
+    options.version = NT_OPTIONS_VERSION + 1;
+    CHECK_ERROR(nt_new_with_options(&options, &t), NT_STATUS_INVALID_ARGUMENT,
+                "options.version");
+    CHECK_OK(nt_options_init(&options));
+    options.log_level = 0;
+    CHECK_ERROR(nt_new_with_options(&options, &t), NT_STATUS_INVALID_ARGUMENT,
+                "options.log_level");
+    CHECK_OK(nt_options_init(&options));
+    options.pick_mode = 7;
+    CHECK_ERROR(nt_new_with_options(&options, &t), NT_STATUS_INVALID_ARGUMENT,
+                "options.pick_mode");
+    CHECK(t == NULL);
+}
+
+static void unknown_status_codes_still_have_a_description(void) {
+    CHECK_STR(nt_status_str(12345), "unknown nt_status value");
+    CHECK_STR(nt_status_str(NT_STATUS_NICK_LIMIT), "the tracker's nick limit is reached");
+}
+
+int main(void) {
+    static const struct test_case tests[] = {
+        TEST_CASE(every_function_refuses_every_bad_nick_and_changes_nothing),
+        TEST_CASE(the_longest_nick_is_accepted_and_one_more_byte_is_not),
+        TEST_CASE(control_characters_are_accepted_and_returned_byte_for_byte),
+        TEST_CASE(null_everywhere_is_refused),
+        TEST_CASE(malformed_packed_peerlists_are_refused),
+        TEST_CASE(huge_counts_are_refused_before_anything_is_read),
+        TEST_CASE(duplicates_in_a_peerlist_count_once_even_against_a_limit),
+        TEST_CASE(limits_refuse_floods_and_change_nothing),
+        TEST_CASE(bad_options_are_refused_and_create_nothing),
+        TEST_CASE(unknown_status_codes_still_have_a_description),
+    };
+    return run_tests(tests, LENGTH(tests));
+}
