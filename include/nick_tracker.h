@@ -19,7 +19,7 @@
  *
  * Join and leave events, logging, limits, routing choice:
  *     nt_options options;
- *     nt_options_init(&options);                // always first: sets version and defaults
+ *     nt_options_init(&options, NT_OPTIONS_VERSION);  // always first: version, defaults
  *     options.on_event = on_event;              // NT_EVENT_KIND_JOIN and _LEAVE
  *     options.max_nicks = 100000;               // refuse floods: NT_STATUS_NICK_LIMIT
  *     nt_new_with_options(&options, &t);
@@ -279,7 +279,22 @@ typedef struct {
 typedef void (*nt_event_callback)(void *user_data, const nt_event *event);
 
 /**
- * The log callback set in nt_options. `message` is NUL-terminated UTF-8 without a trailing
+ * A callback that receives one nick: the leave callback given to nt_new(), and the visitor
+ * given to nt_for_each_active_nick().
+ *
+ * `user_data` is the pointer registered with the callback, passed through untouched.
+ * `nick` is a NUL-terminated UTF-8 string of 1..=NT_MAX_NICK_LEN bytes, owned by the library
+ * and valid only until the callback returns; copy it to keep it.
+ *
+ * Callbacks run on the thread that made the call, after the tracker's lock is released, so
+ * they may call any nt_* function on the same tracker except nt_free(). They must return
+ * normally: unwinding out of one (a C++ exception, longjmp) is undefined behaviour.
+ */
+typedef void (*nt_nick_callback)(void *user_data, const char *nick);
+
+/**
+ * The log callback set in nt_options. Only calls that change a tracker log, after their
+ * change (and event callbacks) are done. `message` is NUL-terminated UTF-8 without a trailing
  * newline, valid until the callback returns. Nicks in messages are quoted with control
  * characters escaped, so a peer cannot forge log lines. Same threading rules as
  * nt_event_callback.
@@ -287,9 +302,9 @@ typedef void (*nt_event_callback)(void *user_data, const nt_event *event);
 typedef void (*nt_log_callback)(void *user_data, nt_log_level level, const char *message);
 
 /**
- * Options for nt_new_with_options(). Always fill one with nt_options_init() first, then
- * change the fields you need: that sets `version` and the defaults, including those of
- * fields a later header may add.
+ * Options for nt_new_with_options(). Always fill one with
+ * nt_options_init(&options, NT_OPTIONS_VERSION) first, then change the fields you need: that
+ * sets `version` and the defaults, including those of fields a later header may add.
  */
 typedef struct {
   /**
@@ -301,6 +316,12 @@ typedef struct {
    * default). Must stay callable until nt_free().
    */
   nt_event_callback on_event;
+  /**
+   * Called with each leaving nick (after `on_event`, if both are set), with
+   * `event_user_data`: for callers that want leaves only, without a call per join. NULL
+   * for none (the default). Must stay callable until nt_free().
+   */
+  nt_nick_callback on_leave;
   void *event_user_data;
   /**
    * Called with the library's log messages, with `log_user_data`. NULL for none (the
@@ -327,20 +348,6 @@ typedef struct {
    */
   uint32_t pick_mode;
 } nt_options;
-
-/**
- * A callback that receives one nick: the leave callback given to nt_new(), and the visitor
- * given to nt_for_each_active_nick().
- *
- * `user_data` is the pointer registered with the callback, passed through untouched.
- * `nick` is a NUL-terminated UTF-8 string of 1..=NT_MAX_NICK_LEN bytes, owned by the library
- * and valid only until the callback returns; copy it to keep it.
- *
- * Callbacks run on the thread that made the call, after the tracker's lock is released, so
- * they may call any nt_* function on the same tracker except nt_free(). They must return
- * normally: unwinding out of one (a C++ exception, longjmp) is undefined behaviour.
- */
-typedef void (*nt_nick_callback)(void *user_data, const char *nick);
 
 /**
  * Counters for monitoring a tracker, filled by nt_get_stats().
@@ -387,9 +394,14 @@ const char *nt_version(void);
 /**
  * Fills `*options` with the defaults: no callbacks, log level INFO, no limits, random picks.
  *
- * Returns NT_STATUS_NULL_ARGUMENT if `options` is NULL.
+ * Pass NT_OPTIONS_VERSION as `version`: it tells the library which nt_options layout the
+ * caller was compiled with, so that a newer library never writes fields an older caller's
+ * struct does not have.
+ *
+ * Returns NT_STATUS_NULL_ARGUMENT if `options` is NULL, or NT_STATUS_INVALID_ARGUMENT for a
+ * `version` this library does not know; `*options` is then untouched.
  */
-nt_status nt_options_init(nt_options *options);
+nt_status nt_options_init(nt_options *options, uint32_t version);
 
 /**
  * A static, human-readable description of a status code.
@@ -447,7 +459,8 @@ void nt_free(nt_tracker *tracker);
  * If the nick was not active and `directory` is connected, it joins. If this report leaves
  * the nick present on no connected directory, it leaves. Either event is delivered before
  * this function returns. A "gone" report from a directory that has not reported the nick
- * present is ignored. A report from a directory not seen before makes it known (connected).
+ * present is ignored. A "present" report from a directory not seen before makes it known
+ * (connected).
  *
  * Returns NT_STATUS_NULL_ARGUMENT, an NT_STATUS_NICK_* code for an invalid nick, or
  * NT_STATUS_NICK_LIMIT / NT_STATUS_DIRECTORY_LIMIT if a new nick or directory would exceed
@@ -553,14 +566,17 @@ nt_status nt_active_directories(const nt_tracker *tracker,
 
 /**
  * Chooses one of `nick`'s active directories to send it a private message through, as the
- * tracker's pick mode says (uniformly at random unless nt_options chose round robin), and
- * stores it in `*out_directory`.
+ * tracker's pick mode says, and stores it in `*out_directory`. Random picks are uniform over
+ * the active directories. Round robin keeps a position per nick that advances with each
+ * call, taken modulo the nick's current number of active directories (so after that number
+ * changes, the cycle restarts from wherever the position falls). The tracker is not `const`
+ * here because the pick advances that position and the random generator.
  *
  * Returns NT_STATUS_NICK_NOT_ACTIVE if no connected directory reports `nick` present,
  * NT_STATUS_NULL_ARGUMENT or an NT_STATUS_NICK_* code on bad input; `*out_directory` is
  * then untouched.
  */
-nt_status nt_pick_directory(const nt_tracker *tracker, const char *nick, uint64_t *out_directory);
+nt_status nt_pick_directory(nt_tracker *tracker, const char *nick, uint64_t *out_directory);
 
 /**
  * Stores in `*out_count` how many nicks are active.

@@ -24,26 +24,50 @@
  *   }
  * @endcode
  *
+ * Join events, log messages, limits and the routing choice need nt::Options:
+ *
+ * @code
+ *   nt::Options options;
+ *   options.on_event = [](const nt::Event& event) {    // nt::EventKind::join and ::leave
+ *     std::cout << event.nick << (event.kind == nt::EventKind::join ? " joined" : " left") << '\n';
+ *   };
+ *   options.on_log = [](nt::LogLevel, std::string_view message) { std::clog << message << '\n'; };
+ *   options.max_nicks = 100000;                        // refuse floods: NT_STATUS_NICK_LIMIT
+ *   nt::Tracker tracker(std::move(options));
+ *
+ *   tracker.mark_present("J5alice", 1);                // prints "J5alice joined"
+ *   if (std::optional<std::uint64_t> directory = tracker.pick_directory("J5alice")) {
+ *     send_private_message("J5alice", *directory);     // a directory that still lists her
+ *   }
+ * @endcode
+ *
  * @par Errors
  * Every failure throws nt::Error, carrying the C status and message. As in C, a call that
- * fails on its arguments changes nothing (a peerlist with one bad entry included).
+ * fails changes nothing: one bad entry fails the whole peerlist, and a change that would
+ * exceed Options::max_nicks or Options::max_directories is refused as a whole
+ * (NT_STATUS_NICK_LIMIT, NT_STATUS_DIRECTORY_LIMIT).
  *
- * @par Leave callbacks and exceptions
- * The leave callback runs inside the call that made a nick leave (update(), mark_gone(),
- * remove_directory() or sync_peerlist()), on the calling thread, after the tracker's lock is
- * released: it may call any method of the same Tracker, but must not destroy, move or assign
- * to it. If the callback throws, the exception never crosses the C
- * library: it is caught, the **remaining callbacks of the same call are still delivered**, and
- * the mutating call then rethrows the first exception (later ones from that call are
- * discarded). The departures are delivered anyway because the tracker has already forgotten
- * those nicks: skipping a callback would lose that nick's departure for good. The tracker's
+ * @par Callbacks and exceptions
+ * The leave callback, and the event and log callbacks of nt::Options, run inside the call that
+ * caused them (update(), mark_present(), mark_gone(), remove_directory(),
+ * set_directory_connected() or sync_peerlist()), on the calling thread, after the tracker's
+ * lock is released: they may call any method of the same Tracker, but must not destroy, move
+ * or assign to it. If a callback throws, the exception never crosses the C library: it is
+ * caught, the **remaining callbacks of the same call are still delivered** (events and log
+ * messages alike), and the call then rethrows the first exception (later ones from that call
+ * are discarded). The events are delivered anyway because the tracker has already changed:
+ * skipping a callback would lose that nick's departure (or arrival) for good. The tracker's
  * state reflects the whole call, and it stays usable.
+ *
+ * So a callback's exception always means the call took effect. Conversely, a call that fails
+ * throws its nt::Error even if the log callback threw while the library logged the refusal
+ * (LogLevel::warn): nt::Error always means nothing changed.
  *
  * @par Threads
  * As in C, one Tracker may be used from several threads at once, through const and non-const
  * methods alike, except that destroying it, or assigning or moving from it, needs exclusive
- * access. The leave callback then runs on whichever thread made the call, possibly on several
- * threads at once, so whatever it touches must be thread-safe.
+ * access. The callbacks then run on whichever thread made the call, possibly on several
+ * threads at once, so whatever they touch must be thread-safe.
  */
 #ifndef NICK_TRACKER_HPP
 #define NICK_TRACKER_HPP
@@ -57,6 +81,7 @@
 #include <initializer_list>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -67,7 +92,8 @@
 namespace nt {
 
 /**
- * A failed call: bad input, or a tracker the library can no longer trust.
+ * A failed call: bad input, a change refused by a limit, or a tracker the library can no
+ * longer trust.
  *
  * what() is the library's message naming the argument at fault, e.g.
  * "nicks[2]: nick is not valid UTF-8".
@@ -94,6 +120,115 @@ inline std::string_view version() noexcept { return nt_version(); }
  */
 using LeaveCallback = std::function<void(std::string_view nick)>;
 
+/**
+ * What happened to a nick (nt_event_kind). A later library may add kinds: ignore those you
+ * do not know (a `switch` without `default` does).
+ */
+enum class EventKind : std::uint32_t {
+  /** The nick became active: a connected directory reports it and none did before. */
+  join = NT_EVENT_KIND_JOIN,
+  /** The nick left: no connected directory reports it present any more. */
+  leave = NT_EVENT_KIND_LEAVE,
+};
+
+/** One event, as the event callback of nt::Options receives it. */
+struct Event {
+  EventKind kind;
+  /** The nick, valid only during the callback: copy it (e.g. into a std::string) to keep it. */
+  std::string_view nick;
+  /** The directory whose report, peerlist, removal or connection change caused the event. */
+  std::uint64_t directory;
+};
+
+/** What a Tracker calls with each join and leave event (see nt::Options::on_event). */
+using EventCallback = std::function<void(const Event& event)>;
+
+/** Severity of a log message (nt_log_level), from most to least severe. */
+enum class LogLevel : std::uint32_t {
+  /** Reserved for failures a caller cannot see otherwise; not used by library 0.2. */
+  error = NT_LOG_LEVEL_ERROR,
+  /** A change refused because a limit was reached. */
+  warn = NT_LOG_LEVEL_WARN,
+  /** A nick left all directories; a directory was removed, disconnected or reconnected. */
+  info = NT_LOG_LEVEL_INFO,
+  /** A nick became active. */
+  debug = NT_LOG_LEVEL_DEBUG,
+};
+
+/**
+ * What a Tracker calls with each log message: one line without a trailing newline, valid
+ * only during the call, with nicks quoted and their control characters escaped.
+ */
+using LogCallback = std::function<void(LogLevel level, std::string_view message)>;
+
+/** How Tracker::pick_directory() chooses among a nick's active directories (nt_pick_mode). */
+enum class PickMode : std::uint32_t {
+  /** Uniformly at random, so that no single directory carries all private messages. */
+  random = NT_PICK_MODE_RANDOM,
+  /** In turn, in the order of Tracker::active_directories(): deterministic, for tests. */
+  round_robin = NT_PICK_MODE_ROUND_ROBIN,
+};
+
+/**
+ * How to configure a Tracker (nt_options). A default-constructed Options has the C defaults:
+ * no callbacks, LogLevel::info, no limits, PickMode::random. Set the fields you need:
+ *
+ * @code
+ *   nt::Options options;
+ *   options.pick_mode = nt::PickMode::round_robin;
+ *   nt::Tracker tracker(std::move(options));
+ * @endcode
+ */
+struct Options {
+  /**
+   * Called with every join and leave event; empty for none. Within one call, the leaves come
+   * first, in the order the tracker first saw the nicks, then the joins in the order they
+   * happened. See the file documentation for when it runs and what a throw does.
+   */
+  EventCallback on_event;
+  /** Called with the library's log messages at `log_level` or more severe; empty for none. */
+  LogCallback on_log;
+  /** The least severe level passed to `on_log`. */
+  LogLevel log_level = LogLevel::info;
+  /**
+   * The most nicks held at once (active, or kept for a disconnected directory); a change that
+   * would exceed it throws nt::Error NT_STATUS_NICK_LIMIT. 0 is unlimited.
+   */
+  std::size_t max_nicks = 0;
+  /**
+   * The most directories known at once; a change that would exceed it throws nt::Error
+   * NT_STATUS_DIRECTORY_LIMIT. 0 is unlimited.
+   */
+  std::size_t max_directories = 0;
+  /** How pick_directory() chooses. */
+  PickMode pick_mode = PickMode::random;
+};
+
+/**
+ * A tracker's counters (nt_stats), all taken at one instant: see Tracker::stats().
+ */
+struct Stats {
+  /** Nicks held: the active ones plus those reported present only by disconnected directories. */
+  std::size_t nicks = 0;
+  /** Nicks active now (the same as Tracker::active_nick_count()). */
+  std::size_t active_nicks = 0;
+  /** Directories known: reported by, synced, or given a connection state, and not removed. */
+  std::size_t directories = 0;
+  /** Of those, how many are connected. */
+  std::size_t connected_directories = 0;
+  /** Join events since the tracker was created, delivered to a callback or not. */
+  std::uint64_t joins = 0;
+  /** Leave events since the tracker was created, delivered to a callback or not. */
+  std::uint64_t leaves = 0;
+
+  friend bool operator==(const Stats& a, const Stats& b) noexcept {
+    return a.nicks == b.nicks && a.active_nicks == b.active_nicks &&
+           a.directories == b.directories && a.connected_directories == b.connected_directories &&
+           a.joins == b.joins && a.leaves == b.leaves;
+  }
+  friend bool operator!=(const Stats& a, const Stats& b) noexcept { return !(a == b); }
+};
+
 /** Implementation details; not part of the API. */
 namespace detail {
 
@@ -107,8 +242,9 @@ inline void check(nt_status status) {
 /**
  * Throws what the C library would report for a NUL inside the nick named `arg`, in its words.
  *
- * C strings cannot carry a NUL, so passing such a nick on would silently truncate it; the
- * wrapper rejects it before calling in, ahead of every other check.
+ * C strings cannot carry a NUL, so passing such a nick on would silently truncate it (or, in
+ * a packed peerlist, split it in two); the wrapper rejects it before calling in, ahead of
+ * every other check.
  */
 [[noreturn]] inline void throw_contains_nul(const std::string& arg) {
   throw Error(NT_STATUS_NICK_CONTAINS_NUL,
@@ -139,44 +275,37 @@ class CNick {
 };
 
 /**
- * A list of nicks as the array of C strings nt_sync_peerlist() takes. The nicks are packed
- * back to back in one buffer, so a peerlist of thousands of nicks costs one buffer and one
- * array of pointers rather than an allocation per nick.
+ * A list of nicks as the buffer nt_sync_peerlist_packed() takes: each nick followed by a NUL,
+ * back to back ("alice\0bob\0"). A peerlist of thousands of nicks costs one buffer.
  */
-class CNickArray {
+class PackedNicks {
  public:
   /**
    * Copies every nick of `nicks`, a range of things convertible to std::string_view.
-   * @throws Error NT_STATUS_NICK_CONTAINS_NUL naming the entry ("nicks[3]: ...").
+   * @throws Error NT_STATUS_NICK_CONTAINS_NUL naming the entry ("nicks[3]: ..."): in this
+   *         format such a nick would read as two.
    */
   template <typename Range>
-  explicit CNickArray(const Range& nicks) {
+  explicit PackedNicks(const Range& nicks) {
     std::size_t index = 0;
     for (const auto& entry : nicks) {
       const std::string_view nick = entry;
       if (nick.find('\0') != std::string_view::npos) {
         throw_contains_nul("nicks[" + std::to_string(index) + "]");
       }
-      packed_.append(nick).push_back('\0');
+      bytes_.append(nick).push_back('\0');
       ++index;
-    }
-    // Nicks contain no NUL, so each NUL in the buffer ends exactly one of them. Pointers are
-    // taken only now that the buffer will not grow (and move) any more.
-    pointers_.reserve(index);
-    for (std::size_t start = 0; start < packed_.size(); start = packed_.find('\0', start) + 1) {
-      pointers_.push_back(packed_.data() + start);
     }
   }
 
-  /** The array of C strings; may be NULL when size() is 0, which the C API accepts. */
-  const char* const* data() const noexcept { return pointers_.data(); }
+  /** The packed nicks; never NULL. */
+  const char* data() const noexcept { return bytes_.data(); }
 
-  /** How many nicks there are. */
-  std::size_t size() const noexcept { return pointers_.size(); }
+  /** Their length in bytes, terminators included (0 for an empty list). */
+  std::size_t size() const noexcept { return bytes_.size(); }
 
  private:
-  std::string packed_;
-  std::vector<const char*> pointers_;
+  std::string bytes_;
 };
 
 /** Enables a template for ranges whose elements convert to std::string_view. */
@@ -185,26 +314,31 @@ using if_nick_range = std::enable_if_t<std::is_convertible_v<
     decltype(*std::begin(std::declval<const Range&>())), std::string_view>>;
 
 /**
- * One mutating call in progress on this thread: where an exception thrown by the leave
- * callback waits until the C call has returned and can be rethrown.
+ * One C call in progress on this thread: where an exception thrown by a callback (leave,
+ * event or log) waits until the C call has returned and can be rethrown.
  *
- * The slot cannot live in the callback's user_data: that pointer is fixed by nt_new() and
- * shared by every thread and every nested call on the tracker. But the library runs a leave
- * callback on the thread that made the call, before that call returns, and any wrapper call
- * the callback makes itself starts and ends inside it. So the innermost LeaveCall on the
+ * The slot cannot live in the callbacks' user_data: that pointer is fixed when the tracker is
+ * created and shared by every thread and every nested call on it. But the library runs
+ * callbacks on the thread that made the call, before that call returns, and any wrapper call
+ * a callback makes itself starts and ends inside it. So the innermost CallbackScope on the
  * current thread is always the one whose callback is running. These objects live in the
  * wrapper's stack frames and are linked into a per-thread stack, which gives every call, on
  * every thread and at every depth of re-entrance, a slot of its own.
  */
-class LeaveCall {
+class CallbackScope {
  public:
-  LeaveCall() noexcept : outer_(innermost_) { innermost_ = this; }
-  ~LeaveCall() { innermost_ = outer_; }
-  LeaveCall(const LeaveCall&) = delete;
-  LeaveCall& operator=(const LeaveCall&) = delete;
+  CallbackScope() noexcept : outer_(innermost_) { innermost_ = this; }
+  ~CallbackScope() { innermost_ = outer_; }
+  CallbackScope(const CallbackScope&) = delete;
+  CallbackScope& operator=(const CallbackScope&) = delete;
 
-  /** From a catch block in a leave callback: keeps the exception if it is the call's first. */
+  /** From a catch block in a callback: keeps the exception if it is the call's first. */
   static void keep_current_exception() noexcept {
+    if (innermost_ == nullptr) {
+      // Cannot happen: the wrapper makes every call that may run a callback inside a scope.
+      // Were it to, this is what letting the exception reach the noexcept trampoline does.
+      std::terminate();
+    }
     if (!innermost_->pending_) {
       innermost_->pending_ = std::current_exception();
     }
@@ -218,15 +352,26 @@ class LeaveCall {
   }
 
  private:
-  static inline thread_local LeaveCall* innermost_ = nullptr;
-  LeaveCall* outer_;
+  static inline thread_local CallbackScope* innermost_ = nullptr;
+  CallbackScope* outer_;
   std::exception_ptr pending_;
 };
+
+/** Runs a user callback for the C library: an exception is kept for the scope, not thrown. */
+template <typename Body>
+void run_callback(Body&& body) noexcept {
+  try {
+    std::forward<Body>(body)();
+  } catch (...) {
+    CallbackScope::keep_current_exception();
+  }
+}
 
 }  // namespace detail
 
 /**
- * Tracks which nicks are reachable through at least one directory; owns one nt_tracker.
+ * Tracks which nicks are reachable through at least one connected directory; owns one
+ * nt_tracker.
  *
  * Move-only. A moved-from Tracker owns nothing: it may be destroyed or assigned to, and any
  * other method throws nt::Error with NT_STATUS_NULL_ARGUMENT.
@@ -238,35 +383,65 @@ class Tracker {
 
   /**
    * A tracker that calls `on_leave` once with each nick that leaves (an empty function means
-   * no callback). See the file documentation for when it runs and what a throw does.
+   * no callback). See the file documentation for when it runs and what a throw does. For
+   * join events, log messages, limits or the pick mode, use Tracker(Options).
    * @throws Error if the library fails.
    */
-  explicit Tracker(LeaveCallback on_leave) : state_(std::make_unique<State>(std::move(on_leave))) {
+  explicit Tracker(LeaveCallback on_leave) : state_(std::make_unique<State>()) {
+    state_->on_leave = std::move(on_leave);
     const nt_nick_callback trampoline = state_->on_leave ? &Tracker::leave_trampoline : nullptr;
     detail::check(nt_new(trampoline, &state_->on_leave, &state_->handle));
   }
 
-  /** Takes over `other`'s tracker and callback, leaving `other` empty. */
+  /**
+   * A tracker configured by `options`, whose callbacks it keeps until it is destroyed.
+   * @throws Error NT_STATUS_INVALID_ARGUMENT if a LogLevel or PickMode is not one of the
+   *         named values, or if the library fails.
+   */
+  explicit Tracker(Options options) : state_(std::make_unique<State>()) {
+    state_->on_event = std::move(options.on_event);
+    state_->on_log = std::move(options.on_log);
+    nt_options c_options;
+    detail::check(nt_options_init(&c_options, NT_OPTIONS_VERSION));  // defaults of later fields too
+    if (state_->on_event) {
+      c_options.on_event = &Tracker::event_trampoline;
+      c_options.event_user_data = &state_->on_event;
+    }
+    if (state_->on_log) {
+      c_options.on_log = &Tracker::log_trampoline;
+      c_options.log_user_data = &state_->on_log;
+    }
+    c_options.log_level = static_cast<std::uint32_t>(options.log_level);
+    c_options.max_nicks = options.max_nicks;
+    c_options.max_directories = options.max_directories;
+    c_options.pick_mode = static_cast<std::uint32_t>(options.pick_mode);
+    detail::check(nt_new_with_options(&c_options, &state_->handle));
+  }
+
+  /** Takes over `other`'s tracker and callbacks, leaving `other` empty. */
   Tracker(Tracker&& other) noexcept = default;
   /** Frees this tracker, then takes over `other`'s. Self-assignment keeps the tracker. */
   Tracker& operator=(Tracker&& other) noexcept = default;
   Tracker(const Tracker&) = delete;
   Tracker& operator=(const Tracker&) = delete;
-  /** Frees the tracker. No leave callbacks run. */
+  /** Frees the tracker. No callbacks run. */
   ~Tracker() = default;
 
   /** False once moved from. */
   explicit operator bool() const noexcept { return state_ != nullptr; }
 
   /**
-   * Records that `directory` reports `nick` present (`present` true) or gone (false). If no
-   * directory reports the nick present any more, the leave callback runs before this returns.
-   * A "gone" report from a directory that never reported the nick present is ignored.
-   * @throws Error on an invalid nick (nothing changes), or what the leave callback threw.
+   * Records that `directory` reports `nick` present (`present` true) or gone (false). If the
+   * nick was not active and `directory` is connected, it joins; if no connected directory
+   * reports it present any more, it leaves. The callbacks run before this returns. A "gone"
+   * report from a directory that never reported the nick present is ignored; a report from
+   * an unknown directory makes it known, and connected.
+   * @throws Error on an invalid nick or when a new nick or directory would exceed a limit
+   *         (nothing changes), or what a callback threw.
    */
   void update(std::string_view nick, std::uint64_t directory, bool present) {
     const detail::CNick c_nick(nick);
-    mutate([&] { return nt_update(handle(), c_nick.c_str(), directory, present); });
+    detail::check(call([&] { return nt_update(handle(), c_nick.c_str(), directory, present); }));
   }
 
   /** update() with `present` true. */
@@ -280,35 +455,53 @@ class Tracker {
   }
 
   /**
-   * Forgets everything `directory` reported, as when its connection is lost. Each nick no
-   * other directory reports present leaves, in the order the tracker first saw them.
-   * Removing an unknown directory is not an error.
+   * Forgets everything `directory` reported, as when it is dropped for good. Each nick no
+   * other connected directory reports present leaves, in the order the tracker first saw
+   * them. Removing an unknown directory is not an error. (For a connection that may come
+   * back, set_directory_connected() keeps what the directory reported.)
    * @return How many nicks left.
-   * @throws Error if the library fails, or what the leave callback threw (then the count is
-   *         not returned, but every departure was still delivered to the callback).
+   * @throws Error if the library fails, or what a callback threw (then the count is not
+   *         returned, but every departure was still delivered).
    */
   std::size_t remove_directory(std::uint64_t directory) {
     std::size_t gone = 0;
-    mutate([&] { return nt_remove_directory(handle(), directory, &gone); });
+    detail::check(call([&] { return nt_remove_directory(handle(), directory, &gone); }));
     return gone;
   }
 
   /**
+   * Marks `directory`'s connection as up (`connected` true) or down. While it is down, what
+   * it reported is kept but does not count: nicks no other connected directory reports
+   * present leave. When it is up again they count again and those nicks join, until its next
+   * peerlist (sync_peerlist()) says otherwise. Reports and peerlists that arrive while it is
+   * down are recorded the same way. An unknown directory becomes known in the given state;
+   * setting the state it already has does nothing.
+   * @throws Error NT_STATUS_DIRECTORY_LIMIT if an unknown directory would exceed the limit
+   *         (nothing changes), or what a callback threw.
+   */
+  void set_directory_connected(std::uint64_t directory, bool connected) {
+    detail::check(
+        call([&] { return nt_set_directory_connected(handle(), directory, connected); }));
+  }
+
+  /**
    * Makes `directory`'s view match the peerlist it just sent: the listed nicks become present
-   * on it, and the nicks it reported present but no longer lists become gone on it. Those that
-   * leave get the callback in the order the tracker first saw them. Duplicates are harmless.
+   * on it, and the nicks it reported present but no longer lists become gone on it. Events:
+   * the leaves in the order the tracker first saw the nicks, then the joins in list order.
+   * Duplicates are harmless.
    *
    * `nicks` is any range of things convertible to std::string_view: a
    * std::vector<std::string>, a std::vector<std::string_view>, a std::array<const char*, N>...
-   * All or nothing: if any entry is invalid, nothing changes and the error names the entry.
-   * @throws Error on an invalid entry, or what the leave callback threw.
+   * All or nothing: if any entry is invalid (the error names it, e.g. "nicks[3]: nick is
+   * empty") or the new nicks or directory would exceed a limit, nothing changes.
+   * @throws Error on an invalid entry or a limit, or what a callback threw.
    */
   template <typename Range, typename = detail::if_nick_range<Range>>
   void sync_peerlist(std::uint64_t directory, const Range& nicks) {
-    const detail::CNickArray c_nicks(nicks);
-    mutate([&] {
-      return nt_sync_peerlist(handle(), directory, c_nicks.data(), c_nicks.size());
-    });
+    const detail::PackedNicks packed(nicks);
+    detail::check(call([&] {
+      return nt_sync_peerlist_packed(handle(), directory, packed.data(), packed.size());
+    }));
   }
 
   /** sync_peerlist() for a braced list: `tracker.sync_peerlist(1, {"J5alice", "J5bob"})`. */
@@ -316,25 +509,30 @@ class Tracker {
     sync_peerlist<std::initializer_list<std::string_view>>(directory, nicks);
   }
 
-  /** Whether at least one directory reports `nick` present. @throws Error on an invalid nick. */
+  /**
+   * Whether at least one connected directory reports `nick` present.
+   * @throws Error on an invalid nick.
+   */
   bool is_active(std::string_view nick) const {
     const detail::CNick c_nick(nick);
     bool active = false;
-    detail::check(nt_is_active(handle(), c_nick.c_str(), &active));
+    detail::check(call([&] { return nt_is_active(handle(), c_nick.c_str(), &active); }));
     return active;
   }
 
   /**
-   * The directories that report `nick` present, in the order they first reported it; empty
-   * if the nick is not active. @throws Error on an invalid nick.
+   * The connected directories that report `nick` present, in the order they first reported
+   * it; empty if the nick is not active. @throws Error on an invalid nick.
    */
   std::vector<std::uint64_t> active_directories(std::string_view nick) const {
     const detail::CNick c_nick(nick);
     std::vector<std::uint64_t> directories;
     for (;;) {
       std::size_t len = 0;
-      const nt_status status = nt_active_directories(handle(), c_nick.c_str(), directories.data(),
-                                                     directories.size(), &len);
+      const nt_status status = call([&] {
+        return nt_active_directories(handle(), c_nick.c_str(), directories.data(),
+                                     directories.size(), &len);
+      });
       // Another thread may add directories between the sizing call and the next one: then
       // the buffer is too small again, and the loop grows it again.
       if (status == NT_STATUS_BUFFER_TOO_SMALL) {
@@ -347,11 +545,48 @@ class Tracker {
     }
   }
 
+  /**
+   * One of `nick`'s active directories to send it a private message through, chosen as
+   * Options::pick_mode says (uniformly at random unless PickMode::round_robin was chosen).
+   *
+   * A nick that is not active is an ordinary outcome (peers come and go), so it gives an
+   * empty optional rather than an exception. Round-robin picks advance a per-nick position
+   * inside the library, which is why this const method does not always return the same.
+   *
+   * @return The directory, or std::nullopt if no connected directory reports `nick` present.
+   * @throws Error on an invalid nick.
+   */
+  std::optional<std::uint64_t> pick_directory(std::string_view nick) const {
+    const detail::CNick c_nick(nick);
+    std::uint64_t directory = 0;
+    const nt_status status =
+        call([&] { return nt_pick_directory(handle(), c_nick.c_str(), &directory); });
+    if (status == NT_STATUS_NICK_NOT_ACTIVE) {
+      return std::nullopt;
+    }
+    detail::check(status);
+    return directory;
+  }
+
   /** How many nicks are active. */
   std::size_t active_nick_count() const {
     std::size_t count = 0;
-    detail::check(nt_active_nick_count(handle(), &count));
+    detail::check(call([&] { return nt_active_nick_count(handle(), &count); }));
     return count;
+  }
+
+  /** The tracker's counters, all taken at one instant. */
+  Stats stats() const {
+    nt_stats c_stats{};
+    detail::check(call([&] { return nt_get_stats(handle(), &c_stats); }));
+    Stats result;
+    result.nicks = c_stats.nicks;
+    result.active_nicks = c_stats.active_nicks;
+    result.directories = c_stats.directories;
+    result.connected_directories = c_stats.connected_directories;
+    result.joins = c_stats.joins;
+    result.leaves = c_stats.leaves;
+    return result;
   }
 
   /** The active nicks, in the order the tracker first saw them. */
@@ -389,7 +624,7 @@ class Tracker {
         ctx.pending = std::current_exception();
       }
     };
-    detail::check(nt_for_each_active_nick(handle(), trampoline, &context));
+    detail::check(call([&] { return nt_for_each_active_nick(handle(), trampoline, &context); }));
     if (context.pending) {
       std::rethrow_exception(context.pending);
     }
@@ -398,36 +633,60 @@ class Tracker {
  private:
   /**
    * What a Tracker owns. It sits on the heap so that moving a Tracker moves only a pointer:
-   * the library keeps `&on_leave` as the callback's user_data, so that must never move.
+   * the library keeps the addresses of the callbacks as their user_data, so they must never
+   * move.
    */
   struct State {
-    explicit State(LeaveCallback callback) : on_leave(std::move(callback)) {}
+    State() = default;
     ~State() { nt_free(handle); }
     State(const State&) = delete;
     State& operator=(const State&) = delete;
 
     LeaveCallback on_leave;
+    EventCallback on_event;
+    LogCallback on_log;
     nt_tracker* handle = nullptr;
   };
 
   /** The handle, or NULL once moved from, which the C API reports as NULL_ARGUMENT. */
   nt_tracker* handle() const noexcept { return state_ ? state_->handle : nullptr; }
 
-  /** Runs a C call that may make nicks leave, then rethrows what the leave callback threw. */
+  /**
+   * Makes a C call on the tracker and returns its status, but first rethrows what a callback
+   * threw during a call that succeeded. After a failed call its nt::Error is what counts (the
+   * caller throws it): the call changed nothing, which a callback's exception would hide.
+   */
   template <typename CCall>
-  void mutate(CCall c_call) {
-    detail::LeaveCall call;
-    detail::check(c_call());
-    call.rethrow_pending();
+  static nt_status call(CCall c_call) {
+    const detail::CallbackScope scope;
+    const nt_status status = c_call();
+    if (status == NT_STATUS_OK) {
+      scope.rethrow_pending();
+    }
+    return status;
   }
 
-  /** The C leave callback: runs the user's, keeping any exception out of the C library. */
+  /** The C leave callback (nt_new): runs the user's with the nick. */
   static void leave_trampoline(void* on_leave, const char* nick) noexcept {
-    try {
-      (*static_cast<const LeaveCallback*>(on_leave))(std::string_view(nick));
-    } catch (...) {
-      detail::LeaveCall::keep_current_exception();
-    }
+    detail::run_callback(
+        [&] { (*static_cast<const LeaveCallback*>(on_leave))(std::string_view(nick)); });
+  }
+
+  /** The C event callback (nt_new_with_options): runs the user's with an nt::Event. */
+  static void event_trampoline(void* on_event, const nt_event* event) noexcept {
+    detail::run_callback([&] {
+      const Event view{static_cast<EventKind>(event->kind), std::string_view(event->nick),
+                       event->directory};
+      (*static_cast<const EventCallback*>(on_event))(view);
+    });
+  }
+
+  /** The C log callback (nt_new_with_options): runs the user's with the message. */
+  static void log_trampoline(void* on_log, nt_log_level level, const char* message) noexcept {
+    detail::run_callback([&] {
+      (*static_cast<const LogCallback*>(on_log))(static_cast<LogLevel>(level),
+                                                  std::string_view(message));
+    });
   }
 
   std::unique_ptr<State> state_;

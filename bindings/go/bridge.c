@@ -23,13 +23,54 @@ static uintptr_t end_call(uintptr_t outer) {
     return panic;
 }
 
-/* The nt_nick_callback for every Go callback: user_data is the handle of the Go func. */
+/*
+ * The library-facing callbacks, one per callback type. user_data is the handle of the Go
+ * func; the library's strings are only borrowed (the Go side copies them).
+ */
+
+/* The nt_nick_callback: nt_new()'s leave callback and nt_for_each_active_nick()'s visitor. */
 static void deliver(void *user_data, const char *nick) {
     ntGoDeliver((uintptr_t)user_data, (char *)nick, &pending_panic);
 }
 
+/* The nt_event_callback. */
+static void deliver_event(void *user_data, const nt_event *event) {
+    ntGoDeliverEvent((uintptr_t)user_data, (uint32_t)event->kind, (char *)event->nick,
+                     event->directory, &pending_panic);
+}
+
+/* The nt_log_callback. */
+static void deliver_log(void *user_data, nt_log_level level, const char *message) {
+    ntGoDeliverLog((uintptr_t)user_data, (uint32_t)level, (char *)message, &pending_panic);
+}
+
 nt_status nt_go_new(uintptr_t on_leave, nt_tracker **out_tracker) {
     return nt_new(on_leave != 0 ? deliver : NULL, (void *)on_leave, out_tracker);
+}
+
+nt_status nt_go_new_with_options(uintptr_t on_event, uintptr_t on_log, uint32_t log_level,
+                                 size_t max_nicks, size_t max_directories, uint32_t pick_mode,
+                                 nt_tracker **out_tracker) {
+    nt_options options;
+    nt_status status = nt_options_init(&options, NT_OPTIONS_VERSION);
+    if (status != NT_STATUS_OK) {
+        return status;
+    }
+    if (on_event != 0) {
+        options.on_event = deliver_event;
+        options.event_user_data = (void *)on_event;
+    }
+    if (on_log != 0) {
+        options.on_log = deliver_log;
+        options.log_user_data = (void *)on_log;
+    }
+    if (log_level != 0) {
+        options.log_level = log_level;
+    }
+    options.max_nicks = max_nicks;
+    options.max_directories = max_directories;
+    options.pick_mode = pick_mode;
+    return nt_new_with_options(&options, out_tracker);
 }
 
 nt_status nt_go_update(nt_tracker *tracker, const char *nick, uint64_t directory, bool present,
@@ -48,10 +89,18 @@ nt_status nt_go_remove_directory(nt_tracker *tracker, uint64_t directory,
     return status;
 }
 
-nt_status nt_go_sync_peerlist(nt_tracker *tracker, uint64_t directory,
-                              const char *const *nicks, size_t count, uintptr_t *out_panic) {
+nt_status nt_go_set_directory_connected(nt_tracker *tracker, uint64_t directory, bool connected,
+                                        uintptr_t *out_panic) {
     uintptr_t outer = begin_call();
-    nt_status status = nt_sync_peerlist(tracker, directory, nicks, count);
+    nt_status status = nt_set_directory_connected(tracker, directory, connected);
+    *out_panic = end_call(outer);
+    return status;
+}
+
+nt_status nt_go_sync_peerlist_packed(nt_tracker *tracker, uint64_t directory, const char *nicks,
+                                     size_t len, uintptr_t *out_panic) {
+    uintptr_t outer = begin_call();
+    nt_status status = nt_sync_peerlist_packed(tracker, directory, nicks, len);
     *out_panic = end_call(outer);
     return status;
 }

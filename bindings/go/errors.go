@@ -32,6 +32,18 @@ const (
 	// StatusPoisoned means an earlier call panicked while changing the tracker, so only
 	// Close is still useful on it.
 	StatusPoisoned Status = C.NT_STATUS_POISONED
+	// StatusNickNotActive means PickDirectory found no connected directory reporting the
+	// nick present.
+	StatusNickNotActive Status = C.NT_STATUS_NICK_NOT_ACTIVE
+	// StatusNickLimit means the change would make the tracker hold more nicks than
+	// Options.MaxNicks allows.
+	StatusNickLimit Status = C.NT_STATUS_NICK_LIMIT
+	// StatusDirectoryLimit means the change would make the tracker know more directories
+	// than Options.MaxDirectories allows.
+	StatusDirectoryLimit Status = C.NT_STATUS_DIRECTORY_LIMIT
+	// StatusInvalidArgument means an argument had an invalid value, such as an unknown
+	// LogLevel or PickMode or a negative limit in Options.
+	StatusInvalidArgument Status = C.NT_STATUS_INVALID_ARGUMENT
 )
 
 // String returns the library's description of the status, e.g. "nick is empty".
@@ -39,7 +51,8 @@ func (s Status) String() string {
 	return C.GoString(C.nt_status_str(C.uint32_t(s)))
 }
 
-// Error is why a call was refused. Unless the Status is StatusPanic, the call changed nothing.
+// Error is why a call was refused. Unless the Status is StatusPanic, the call changed nothing
+// (a refused SyncPeerlist included).
 type Error struct {
 	Status Status
 	// Message names the argument at fault, e.g. "nicks[2]: nick is not valid UTF-8".
@@ -68,6 +81,10 @@ var (
 	ErrBufferTooSmall  = sentinel(StatusBufferTooSmall)
 	ErrPanic           = sentinel(StatusPanic)
 	ErrPoisoned        = sentinel(StatusPoisoned)
+	ErrNickNotActive   = sentinel(StatusNickNotActive)
+	ErrNickLimit       = sentinel(StatusNickLimit)
+	ErrDirectoryLimit  = sentinel(StatusDirectoryLimit)
+	ErrInvalidArgument = sentinel(StatusInvalidArgument)
 )
 
 // ErrClosed is returned by every method called after Close.
@@ -89,5 +106,10 @@ func checkNick(arg, nick string) error {
 	if strings.IndexByte(nick, 0) < 0 {
 		return nil
 	}
+	return containsNUL(arg)
+}
+
+// containsNUL is checkNick's error.
+func containsNUL(arg string) *Error {
 	return &Error{Status: StatusNickContainsNUL, Message: arg + ": " + StatusNickContainsNUL.String()}
 }

@@ -87,3 +87,131 @@ func ExampleError() {
 	// true
 	// 0 active
 }
+
+// Join and leave events say which directory caused them. A directory whose connection drops
+// takes its nicks' presence with it until it reconnects, without forgetting them.
+func ExampleNewWithOptions() {
+	tracker, err := nicktracker.NewWithOptions(nicktracker.Options{
+		OnEvent: func(e nicktracker.Event) {
+			fmt.Printf("%s %s (directory %d)\n", e.Kind, e.Nick, e.Directory)
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tracker.Close()
+
+	const dirA, dirB = 1, 2
+	if err := tracker.SyncPeerlist(dirA, []string{"J5alice", "J5bob"}); err != nil {
+		log.Fatal(err)
+	}
+	if err := tracker.MarkPresent("J5bob", dirB); err != nil {
+		log.Fatal(err)
+	}
+
+	fmt.Println("-- directory A drops")
+	if err := tracker.SetDirectoryConnected(dirA, false); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("-- directory A is back")
+	if err := tracker.SetDirectoryConnected(dirA, true); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// join J5alice (directory 1)
+	// join J5bob (directory 1)
+	// -- directory A drops
+	// leave J5alice (directory 1)
+	// -- directory A is back
+	// join J5alice (directory 1)
+}
+
+// A message to a peer goes through one of the directories it is on. Round robin is
+// deterministic; the default, PickRandom, spreads messages over the directories instead.
+func ExampleTracker_PickDirectory() {
+	tracker, err := nicktracker.NewWithOptions(nicktracker.Options{PickMode: nicktracker.PickRoundRobin})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tracker.Close()
+
+	for _, dir := range []uint64{7, 3, 5} {
+		if err := tracker.MarkPresent("J5alice", dir); err != nil {
+			log.Fatal(err)
+		}
+	}
+	for i := 0; i < 4; i++ {
+		dir, err := tracker.PickDirectory("J5alice")
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("send via directory", dir)
+	}
+
+	_, err = tracker.PickDirectory("J5bob")
+	fmt.Println(errors.Is(err, nicktracker.ErrNickNotActive))
+	// Output:
+	// send via directory 7
+	// send via directory 3
+	// send via directory 5
+	// send via directory 7
+	// true
+}
+
+// Limits keep a flood of fake nicks from exhausting memory: a change beyond them is refused,
+// changes nothing, and is logged as a warning.
+func ExampleOptions() {
+	tracker, err := nicktracker.NewWithOptions(nicktracker.Options{
+		MaxNicks: 2,
+		OnLog: func(level nicktracker.LogLevel, message string) {
+			fmt.Println(level, message)
+		},
+		LogLevel: nicktracker.LevelWarn,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tracker.Close()
+
+	err = tracker.SyncPeerlist(1, []string{"J5alice", "J5bob", "J5carol"})
+	fmt.Println(errors.Is(err, nicktracker.ErrNickLimit))
+	stats, err := tracker.Stats()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%+v\n", stats)
+	// Output:
+	// WARN change refused: nick limit reached: the tracker holds 0 nicks, the limit is 2
+	// true
+	// {Nicks:0 ActiveNicks:0 Directories:0 ConnectedDirectories:0 Joins:0 Leaves:0}
+}
+
+// Stats are counters for monitoring. A disconnected directory's nicks are held but not
+// active.
+func ExampleTracker_Stats() {
+	tracker, err := nicktracker.New(nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tracker.Close()
+
+	if err := tracker.SyncPeerlist(1, []string{"J5alice", "J5bob"}); err != nil {
+		log.Fatal(err)
+	}
+	if err := tracker.SyncPeerlist(2, []string{"J5carol"}); err != nil {
+		log.Fatal(err)
+	}
+	if err := tracker.SetDirectoryConnected(2, false); err != nil {
+		log.Fatal(err)
+	}
+	stats, err := tracker.Stats()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%d of %d nicks active, %d of %d directories connected\n",
+		stats.ActiveNicks, stats.Nicks, stats.ConnectedDirectories, stats.Directories)
+	fmt.Printf("%d joins, %d leaves\n", stats.Joins, stats.Leaves)
+	// Output:
+	// 2 of 3 nicks active, 1 of 2 directories connected
+	// 3 joins, 1 leaves
+}

@@ -73,6 +73,10 @@ func TestInvalidNicksAreRejectedAndChangeNothing(t *testing.T) {
 			_, err := tr.ActiveDirectories(nick)
 			return err
 		}},
+		{"PickDirectory", "nick", func(tr *nicktracker.Tracker, nick string) error {
+			_, err := tr.PickDirectory(nick)
+			return err
+		}},
 	}
 	for _, bad := range badNicks {
 		for _, c := range calls {
@@ -108,6 +112,10 @@ func TestErrorsMatchTheirSentinelOnly(t *testing.T) {
 		nicktracker.StatusBufferTooSmall:  nicktracker.ErrBufferTooSmall,
 		nicktracker.StatusPanic:           nicktracker.ErrPanic,
 		nicktracker.StatusPoisoned:        nicktracker.ErrPoisoned,
+		nicktracker.StatusNickNotActive:   nicktracker.ErrNickNotActive,
+		nicktracker.StatusNickLimit:       nicktracker.ErrNickLimit,
+		nicktracker.StatusDirectoryLimit:  nicktracker.ErrDirectoryLimit,
+		nicktracker.StatusInvalidArgument: nicktracker.ErrInvalidArgument,
 	}
 	for status, sentinel := range sentinels {
 		if sentinel.Status != status || sentinel.Message != status.String() {
@@ -174,6 +182,15 @@ func TestEveryMethodFailsWithErrClosedAfterClose(t *testing.T) {
 		},
 		"ActiveNicks": func() error {
 			_, err := tracker.ActiveNicks()
+			return err
+		},
+		"SetDirectoryConnected": func() error { return tracker.SetDirectoryConnected(dir1, false) },
+		"PickDirectory": func() error {
+			_, err := tracker.PickDirectory("maker1")
+			return err
+		},
+		"Stats": func() error {
+			_, err := tracker.Stats()
 			return err
 		},
 	}

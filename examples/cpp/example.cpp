@@ -1,8 +1,9 @@
 // A taker's order book kept in step with three directory servers through nt::Tracker.
 //
 // Offers are dropped only when their maker is gone from every directory, so one flapping
-// directory connection does not empty the order book. The leave callback is a lambda that
-// updates the order book and aborts a CoinJoin whose counterparty left, by throwing.
+// directory connection does not empty the order book. The event callback is a lambda that
+// reports makers joining, updates the order book when they leave, and aborts a CoinJoin whose
+// counterparty left, by throwing. Private messages go through the directories in turn.
 #include <nick_tracker.hpp>
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -36,16 +38,26 @@ int main() {
   std::map<std::string, std::uint64_t, std::less<>> offers;  // maker nick -> offer size (sats)
   std::string coinjoin_counterparty;                          // empty when no CoinJoin runs
 
-  nt::Tracker tracker([&](std::string_view nick) {
-    if (auto offer = offers.find(nick); offer != offers.end()) {
-      offers.erase(offer);
+  nt::Options options;
+  options.pick_mode = nt::PickMode::round_robin;  // the default, random, is for real use
+  options.on_event = [&](const nt::Event& event) {
+    switch (event.kind) {
+      case nt::EventKind::join:
+        std::cout << "  " << event.nick << " joined via directory " << event.directory << '\n';
+        break;
+      case nt::EventKind::leave:
+        if (auto offer = offers.find(event.nick); offer != offers.end()) {
+          offers.erase(offer);
+        }
+        std::cout << "  " << event.nick << " left; offers remaining: " << offers.size() << '\n';
+        if (event.nick == coinjoin_counterparty) {
+          coinjoin_counterparty.clear();
+          throw std::runtime_error("CoinJoin aborted: " + std::string(event.nick) + " left");
+        }
+        break;
     }
-    std::cout << "  " << nick << " left; offers remaining: " << offers.size() << '\n';
-    if (nick == coinjoin_counterparty) {
-      coinjoin_counterparty.clear();
-      throw std::runtime_error("CoinJoin aborted: " + std::string(nick) + " left");
-    }
-  });
+  };
+  nt::Tracker tracker(std::move(options));
 
   std::cout << "directory A sends its peerlist\n";
   const std::vector<std::string> peerlist_a{"J5alice", "J5bob", "J5carol"};
@@ -65,7 +77,7 @@ int main() {
   tracker.mark_gone("J5alice", kDirectoryA);
   std::cout << "J5alice still active: " << std::boolalpha << tracker.is_active("J5alice") << '\n';
 
-  std::cout << "connection to directory A lost\n";
+  std::cout << "directory A is dropped for good\n";
   const std::size_t gone = tracker.remove_directory(kDirectoryA);
   std::cout << gone << " nicks left with directory A\n";
 
@@ -76,16 +88,25 @@ int main() {
     std::cout << "  rejected with status " << error.status() << ": " << error.what() << '\n';
   }
 
-  std::cout << "CoinJoin with J5dave starts; directory B sends a peerlist without him\n";
+  std::cout << "CoinJoin with J5dave starts; messages to him take his directories in turn\n";
   coinjoin_counterparty = "J5dave";
+  for (int message = 1; message <= 3; ++message) {
+    std::cout << "  message " << message << " via directory "
+              << tracker.pick_directory("J5dave").value() << '\n';
+  }
+
+  std::cout << "directory B sends a peerlist without him\n";
   tracker.sync_peerlist(kDirectoryB, {"J5alice"});
-  std::cout << "J5dave still active via directory C: " << tracker.is_active("J5dave") << '\n';
+  std::cout << "  message 4 via directory " << tracker.pick_directory("J5dave").value() << '\n';
 
   std::cout << "directory C reports J5dave gone\n";
   try {
     tracker.mark_gone("J5dave", kDirectoryC);
   } catch (const std::runtime_error& error) {
     std::cout << "  " << error.what() << '\n';
+  }
+  if (!tracker.pick_directory("J5dave")) {
+    std::cout << "no directory reaches J5dave any more\n";
   }
   print_active(tracker);
   return 0;

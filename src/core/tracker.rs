@@ -18,9 +18,12 @@
 //! what it is asked about:
 //!
 //! - each nick keeps its [`Report`]s: which directories reported it, in first-report order,
-//!   and where its entry sits in each directory's member list;
-//! - each directory keeps its [`Member`]s: every nick it reported, with the present flag and
-//!   the stamp of the last peerlist that listed it.
+//!   whether each reports it present, and where the nick sits in each directory's members;
+//! - each directory keeps its [`Member`]s: every nick it reported, with the stamp of the
+//!   last peerlist that listed it.
+//!
+//! An update touches only the nick's side (the hash slot, the record and its reports: three
+//! cache lines in the common case); a sync scans the directory's compact member list once.
 //!
 //! With `d` = the number of directories that reported one nick (at most the number of
 //! directories, a small number in practice):
@@ -144,6 +147,8 @@ struct Report {
     key: DirectoryKey,
     /// Index of the nick's entry in that directory's `members`.
     slot: u32,
+    /// Whether the directory's latest report says present (counted only while connected).
+    present: bool,
 }
 
 struct Directory {
@@ -154,10 +159,9 @@ struct Directory {
     members: Vec<Member>,
 }
 
-/// A directory's view of one nick.
+/// A directory's link back to one nick it reported.
 struct Member {
     nick: NickKey,
-    present: bool,
     sync_stamp: u32,
 }
 
@@ -216,14 +220,15 @@ impl Ledger {
 }
 
 impl NickRecord {
-    fn report_from(&self, key: DirectoryKey) -> Option<&Report> {
-        self.reports.iter().find(|report| report.key == key)
+    /// Where the report of the directory with this key is in `reports`.
+    fn position(&self, key: DirectoryKey) -> Option<usize> {
+        self.reports.iter().position(|report| report.key == key)
     }
 
-    fn report_from_id(&self, directory: DirectoryId) -> Option<&Report> {
+    fn position_by_id(&self, directory: DirectoryId) -> Option<usize> {
         self.reports
             .iter()
-            .find(|report| report.directory == directory)
+            .position(|report| report.directory == directory)
     }
 }
 
@@ -278,6 +283,12 @@ impl NickTracker {
         self.config
     }
 
+    /// Whether `directory` is connected; `None` if the tracker does not know it.
+    pub fn directory_connected(&self, directory: DirectoryId) -> Option<bool> {
+        let key = *self.directory_keys.get(&directory)?;
+        Some(self.directories[key].connected)
+    }
+
     /// Records that `directory` reports `nick` present (`present == true`) or gone.
     ///
     /// A "gone" report from a directory that never reported the nick present is ignored, as
@@ -307,10 +318,9 @@ impl NickTracker {
         let known_nick = self.nick_keys.get(nick.as_str()).copied();
         // The common case, a directory repeating itself, needs no directory lookup.
         if let Some(nick_key) = known_nick
-            && let Some(report) = self.nicks[nick_key].report_from_id(directory)
+            && let Some(position) = self.nicks[nick_key].position_by_id(directory)
         {
-            let (directory_key, slot) = (report.key, report.slot);
-            self.set_present(nick_key, directory_key, slot);
+            self.set_present(nick_key, position);
             return Ok(self.ledger.take());
         }
         let known_directory = self.directory_keys.get(&directory).copied();
@@ -322,8 +332,8 @@ impl NickTracker {
         }
         let directory_key = known_directory.unwrap_or_else(|| self.insert_directory(directory));
         let nick_key = known_nick.unwrap_or_else(|| self.insert_nick(nick));
-        let slot = self.add_report(nick_key, directory_key);
-        self.set_present(nick_key, directory_key, slot);
+        let position = self.add_report(nick_key, directory_key);
+        self.set_present(nick_key, position);
         Ok(self.ledger.take())
     }
 
@@ -333,9 +343,8 @@ impl NickTracker {
         let Some(&nick_key) = self.nick_keys.get(nick.as_str()) else {
             return Vec::new();
         };
-        if let Some(report) = self.nicks[nick_key].report_from_id(directory) {
-            let (directory_key, slot) = (report.key, report.slot);
-            self.set_gone(nick_key, directory_key, slot);
+        if let Some(position) = self.nicks[nick_key].position_by_id(directory) {
+            self.set_gone(nick_key, position);
         }
         self.ledger.take()
     }
@@ -356,7 +365,7 @@ impl NickTracker {
             self.check_room_for_directory()?;
         }
         if self.config.limits.max_nicks.is_some() {
-            self.check_room_for_nicks(self.count_unknown(peerlist))?;
+            self.check_room_for_sync(known_directory, peerlist)?;
         }
         let directory_key = known_directory.unwrap_or_else(|| self.insert_directory(directory));
         let stamp = self.directories[directory_key].next_sync_stamp();
@@ -366,32 +375,32 @@ impl NickTracker {
                 Some(&key) => key,
                 None => self.insert_nick(nick),
             };
-            let slot = match self.nicks[nick_key].report_from(directory_key) {
-                Some(report) => report.slot,
+            let position = match self.nicks[nick_key].position(directory_key) {
+                Some(position) => position,
                 None => self.add_report(nick_key, directory_key),
             };
+            let slot = self.nicks[nick_key].reports[position].slot;
             self.directories[directory_key].members[slot as usize].sync_stamp = stamp;
-            self.set_present(nick_key, directory_key, slot);
+            self.set_present(nick_key, position);
         }
 
-        let mut dropped = std::mem::take(&mut self.scratch);
-        dropped.extend(
+        // Unlisted members: the nicks this peerlist dropped, and those already reported gone.
+        let mut unlisted = std::mem::take(&mut self.scratch);
+        unlisted.extend(
             self.directories[directory_key]
                 .members
                 .iter()
-                .filter(|member| member.present && member.sync_stamp != stamp)
+                .filter(|member| member.sync_stamp != stamp)
                 .map(|member| member.nick),
         );
-        for &nick_key in &dropped {
-            // Slots move as forgotten nicks are detached, so look each one up afresh.
-            let slot = self.nicks[nick_key]
-                .report_from(directory_key)
-                .expect("a member has a report")
-                .slot;
-            self.set_gone(nick_key, directory_key, slot);
+        for &nick_key in &unlisted {
+            let position = self.nicks[nick_key]
+                .position(directory_key)
+                .expect("a member has a report");
+            self.set_gone(nick_key, position);
         }
-        dropped.clear();
-        self.scratch = dropped;
+        unlisted.clear();
+        self.scratch = unlisted;
         Ok(self.ledger.take())
     }
 
@@ -407,8 +416,10 @@ impl NickTracker {
         }
         for member in &removed.members {
             let record = &mut self.nicks[member.nick];
-            record.reports.retain(|report| report.key != directory_key);
-            if member.present {
+            let position = record
+                .position(directory_key)
+                .expect("a member has a report");
+            if record.reports.remove(position).present {
                 record.present -= 1;
                 if removed.connected {
                     self.ledger.lose(record, directory);
@@ -445,21 +456,31 @@ impl NickTracker {
             return Ok(Vec::new());
         }
         entry.connected = connected;
-        let present = entry.members.iter().filter(|member| member.present);
+        let nicks = &self.nicks;
+        let present = entry
+            .members
+            .iter()
+            .map(|member| member.nick)
+            .filter(|&nick| {
+                let record = &nicks[nick];
+                let position = record
+                    .position(directory_key)
+                    .expect("a member has a report");
+                record.reports[position].present
+            });
+        let mut affected: Vec<(u64, NickKey)> =
+            present.map(|nick| (nicks[nick].activated, nick)).collect();
+        // In the order the nicks were first seen, as batch leaves are reported.
+        affected.sort_unstable();
         if connected {
             self.connected_directories += 1;
-            // Rejoin in the order the nicks were first seen, as leaves are reported.
-            let mut rejoining: Vec<(u64, NickKey)> = present
-                .map(|member| (self.nicks[member.nick].activated, member.nick))
-                .collect();
-            rejoining.sort_unstable();
-            for (_, nick_key) in rejoining {
+            for (_, nick_key) in affected {
                 self.ledger.gain(&mut self.nicks[nick_key], directory);
             }
         } else {
             self.connected_directories -= 1;
-            for member in present {
-                self.ledger.lose(&mut self.nicks[member.nick], directory);
+            for (_, nick_key) in affected {
+                self.ledger.lose(&mut self.nicks[nick_key], directory);
             }
         }
         Ok(self.ledger.take())
@@ -538,8 +559,7 @@ impl NickTracker {
 
     /// Whether `report` makes its nick active: present on a connected directory.
     fn counts(&self, report: &Report) -> bool {
-        let directory = &self.directories[report.key];
-        directory.connected && directory.members[report.slot as usize].present
+        report.present && self.directories[report.key].connected
     }
 
     fn check_room_for_nicks(&self, new: usize) -> Result<(), LimitError> {
@@ -561,6 +581,55 @@ impl NickTracker {
         }
     }
 
+    /// Refuses a sync whose outcome would hold more nicks than the limit: the new nicks it
+    /// lists, less the nicks it drops that no other directory reports present. So a
+    /// directory at the limit can still replace some of its nicks.
+    fn check_room_for_sync(
+        &mut self,
+        directory_key: Option<DirectoryKey>,
+        peerlist: &[Nick<'_>],
+    ) -> Result<(), LimitError> {
+        let new = self.count_unknown(peerlist);
+        let refusal = match self.check_room_for_nicks(new) {
+            Ok(()) => return Ok(()),
+            Err(refusal) => refusal,
+        };
+        let Some(directory_key) = directory_key else {
+            return Err(refusal);
+        };
+        let freed = self.count_dropped_alone(directory_key, peerlist);
+        self.check_room_for_nicks(new.saturating_sub(freed))
+            .map_err(|_| refusal)
+    }
+
+    /// How many nicks a sync of `peerlist` would forget: those the directory alone reports
+    /// present and the list leaves out. Stamps the listed members with a fresh stamp, which
+    /// the sync itself supersedes (stamps mean nothing between syncs).
+    fn count_dropped_alone(&mut self, directory_key: DirectoryKey, peerlist: &[Nick<'_>]) -> usize {
+        let stamp = self.directories[directory_key].next_sync_stamp();
+        for nick in peerlist {
+            if let Some(&nick_key) = self.nick_keys.get(nick.as_str())
+                && let Some(position) = self.nicks[nick_key].position(directory_key)
+            {
+                let slot = self.nicks[nick_key].reports[position].slot;
+                self.directories[directory_key].members[slot as usize].sync_stamp = stamp;
+            }
+        }
+        let nicks = &self.nicks;
+        self.directories[directory_key]
+            .members
+            .iter()
+            .filter(|member| member.sync_stamp != stamp)
+            .filter(|member| {
+                let record = &nicks[member.nick];
+                let position = record
+                    .position(directory_key)
+                    .expect("a member has a report");
+                record.present == 1 && record.reports[position].present
+            })
+            .count()
+    }
+
     /// How many distinct nicks in `peerlist` the tracker does not hold yet.
     fn count_unknown(&self, peerlist: &[Nick<'_>]) -> usize {
         let mut unknown: Vec<&str> = peerlist
@@ -575,9 +644,13 @@ impl NickTracker {
 
     fn insert_nick(&mut self, nick: Nick<'_>) -> NickKey {
         let name: Arc<str> = Arc::from(nick.as_str());
+        // A nick first reported by a disconnected directory is not active yet, but its
+        // creation still orders it among the others should that directory reconnect.
+        let first_seen = self.ledger.next_activation;
+        self.ledger.next_activation += 1;
         let key = self.nicks.insert(NickRecord {
             name: Arc::clone(&name),
-            activated: 0,
+            activated: first_seen,
             live: 0,
             present: 0,
             pick_cursor: 0,
@@ -595,48 +668,52 @@ impl NickTracker {
     }
 
     /// Links a nick and a directory that has not reported it yet (as not present); returns
-    /// the nick's slot in the directory's members.
-    fn add_report(&mut self, nick_key: NickKey, directory_key: DirectoryKey) -> u32 {
+    /// the position of the new report in the nick's reports.
+    fn add_report(&mut self, nick_key: NickKey, directory_key: DirectoryKey) -> usize {
         let directory = &mut self.directories[directory_key];
         let slot = u32::try_from(directory.members.len()).expect("u32::MAX members");
         directory.members.push(Member {
             nick: nick_key,
-            present: false,
             sync_stamp: 0,
         });
-        self.nicks[nick_key].reports.push(Report {
+        let reports = &mut self.nicks[nick_key].reports;
+        reports.push(Report {
             directory: directory.id,
             key: directory_key,
             slot,
+            present: false,
         });
-        slot
+        reports.len() - 1
     }
 
-    fn set_present(&mut self, nick_key: NickKey, directory_key: DirectoryKey, slot: u32) {
-        let directory = &mut self.directories[directory_key];
-        let member = &mut directory.members[slot as usize];
-        if member.present {
+    /// Marks the nick's report at `position` present.
+    fn set_present(&mut self, nick_key: NickKey, position: usize) {
+        let record = &mut self.nicks[nick_key];
+        let report = &mut record.reports[position];
+        if report.present {
             return;
         }
-        member.present = true;
-        let record = &mut self.nicks[nick_key];
+        report.present = true;
+        let (directory, key) = (report.directory, report.key);
         record.present += 1;
-        if directory.connected {
-            self.ledger.gain(record, directory.id);
+        if self.directories[key].connected {
+            self.ledger.gain(record, directory);
         }
     }
 
-    fn set_gone(&mut self, nick_key: NickKey, directory_key: DirectoryKey, slot: u32) {
-        let directory = &mut self.directories[directory_key];
-        let member = &mut directory.members[slot as usize];
-        if !member.present {
+    /// Marks the nick's report at `position` gone, forgetting the nick if no report is left
+    /// present.
+    fn set_gone(&mut self, nick_key: NickKey, position: usize) {
+        let record = &mut self.nicks[nick_key];
+        let report = &mut record.reports[position];
+        if !report.present {
             return;
         }
-        member.present = false;
-        let record = &mut self.nicks[nick_key];
+        report.present = false;
+        let (directory, key) = (report.directory, report.key);
         record.present -= 1;
-        if directory.connected {
-            self.ledger.lose(record, directory.id);
+        if self.directories[key].connected {
+            self.ledger.lose(record, directory);
         }
         if record.present == 0 {
             self.forget(nick_key);
@@ -867,6 +944,21 @@ mod tests {
     }
 
     #[test]
+    fn nicks_rejoin_in_first_seen_order_even_if_first_seen_while_down() {
+        let mut tracker = NickTracker::new();
+        present(&mut tracker, "zed", 2);
+        present(&mut tracker, "alice", 1);
+        tracker.set_directory_connected(1, false).unwrap();
+        present(&mut tracker, "carol", 1);
+        let events = tracker.set_directory_connected(1, true).unwrap();
+        assert_eq!(
+            summary(&events),
+            [("join", "alice".into(), 1), ("join", "carol".into(), 1)]
+        );
+        assert_eq!(tracker.active_nicks(), ["zed", "alice", "carol"]);
+    }
+
+    #[test]
     fn a_nick_gone_everywhere_while_its_directory_is_down_is_forgotten_silently() {
         let mut tracker = NickTracker::new();
         present(&mut tracker, "alice", 1);
@@ -921,6 +1013,16 @@ mod tests {
         assert_eq!(tracker.stats(), before);
         // Known nicks and directories never hit a limit.
         assert!(tracker.mark_present(nick("b"), 1).unwrap().is_empty());
+        // At the limit, a peerlist may still replace nicks that only it listed.
+        let events = tracker.sync_peerlist(1, &nicks(&["c", "d"])).unwrap();
+        assert_eq!(summary(&events).len(), 4, "two leaves, two joins");
+        assert_eq!(tracker.active_nicks(), ["c", "d"]);
+        // But not to grow past it.
+        let error = tracker
+            .sync_peerlist(1, &nicks(&["c", "d", "e"]))
+            .unwrap_err();
+        assert_eq!(error, LimitError::Nicks { held: 2, limit: 2 });
+        assert_eq!(tracker.active_nicks(), ["c", "d"]);
     }
 
     #[test]

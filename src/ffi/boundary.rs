@@ -90,7 +90,9 @@ use libc::strnlen;
 #[cfg(miri)]
 unsafe fn strnlen(ptr: *const c_char, max: usize) -> usize {
     // SAFETY: the caller guarantees readability up to the terminator or `max` bytes.
-    (0..max).find(|&i| unsafe { *ptr.add(i) } == 0).unwrap_or(max)
+    (0..max)
+        .find(|&i| unsafe { *ptr.add(i) } == 0)
+        .unwrap_or(max)
 }
 
 /// Rejects a length no real array can have (more than `isize::MAX` bytes), which Rust may not
@@ -214,10 +216,9 @@ mod tests {
             read(b"alice").unwrap_err().status(),
             nt_status::InvalidArgument
         );
-        let longest = format!("{}\0", "x".repeat(MAX_NICK_LEN + 1))
-            .leak()
-            .as_bytes();
-        assert_eq!(read(longest).unwrap_err().status(), nt_status::NickTooLong);
+        let too_long = format!("{}\0", "x".repeat(MAX_NICK_LEN + 1));
+        let error = unsafe { packed_nicks_arg(too_long.as_ptr().cast(), too_long.len()) };
+        assert_eq!(error.unwrap_err().status(), nt_status::NickTooLong);
         assert!(
             unsafe { packed_nicks_arg(std::ptr::null(), 0) }
                 .unwrap()

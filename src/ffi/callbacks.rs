@@ -69,7 +69,8 @@ impl nt_log_level {
     }
 }
 
-/// The log callback set in nt_options. `message` is NUL-terminated UTF-8 without a trailing
+/// The log callback set in nt_options. Only calls that change a tracker log, after their
+/// change (and event callbacks) are done. `message` is NUL-terminated UTF-8 without a trailing
 /// newline, valid until the callback returns. Nicks in messages are quoted with control
 /// characters escaped, so a peer cannot forge log lines. Same threading rules as
 /// nt_event_callback.
@@ -140,7 +141,8 @@ impl Listeners {
             // SAFETY: the event and its nick outlive the call; the callback and user data
             // are valid per this function's contract.
             unsafe { on_event(self.event_user_data, &event) };
-        } else if let (Some(on_leave), EventKind::Leave) = (self.on_leave, event.kind) {
+        }
+        if let (Some(on_leave), EventKind::Leave) = (self.on_leave, event.kind) {
             // SAFETY: as above.
             unsafe { on_leave(self.event_user_data, nick) };
         }
@@ -162,10 +164,14 @@ impl Listeners {
         unsafe { on_log(self.log_user_data, level, message.as_ptr()) };
     }
 
+    /// Logs a directory's removal, disconnection or reconnection with the events it caused.
     pub fn log_directory_change(&self, directory: DirectoryId, what: &str, events: &[Event]) {
         self.log(nt_log_level::Info, || {
             let (joins, leaves) = count_kinds(events);
-            format!("directory {directory} {what}: {joins} nicks joined, {leaves} left")
+            match what {
+                "connected" => format!("directory {directory} connected: {joins} nicks joined"),
+                _ => format!("directory {directory} {what}: {leaves} nicks left"),
+            }
         });
     }
 }

@@ -6,7 +6,9 @@
 use std::ffi::c_void;
 
 use super::boundary::{call, non_null};
-use super::callbacks::{Listeners, nt_event_callback, nt_log_callback, nt_log_level};
+use super::callbacks::{
+    Listeners, nt_event_callback, nt_log_callback, nt_log_level, nt_nick_callback,
+};
 use super::status::{Error, nt_status};
 use crate::core::{Config, Limits, PickMode};
 
@@ -25,9 +27,9 @@ pub enum nt_pick_mode {
     RoundRobin = 1,
 }
 
-/// Options for nt_new_with_options(). Always fill one with nt_options_init() first, then
-/// change the fields you need: that sets `version` and the defaults, including those of
-/// fields a later header may add.
+/// Options for nt_new_with_options(). Always fill one with
+/// nt_options_init(&options, NT_OPTIONS_VERSION) first, then change the fields you need: that
+/// sets `version` and the defaults, including those of fields a later header may add.
 #[repr(C)]
 pub struct nt_options {
     /// NT_OPTIONS_VERSION, as set by nt_options_init().
@@ -35,6 +37,10 @@ pub struct nt_options {
     /// Called for every JOIN and LEAVE event, with `event_user_data`. NULL for none (the
     /// default). Must stay callable until nt_free().
     pub on_event: nt_event_callback,
+    /// Called with each leaving nick (after `on_event`, if both are set), with
+    /// `event_user_data`: for callers that want leaves only, without a call per join. NULL
+    /// for none (the default). Must stay callable until nt_free().
+    pub on_leave: nt_nick_callback,
     pub event_user_data: *mut c_void,
     /// Called with the library's log messages, with `log_user_data`. NULL for none (the
     /// default). Must stay callable until nt_free().
@@ -57,6 +63,7 @@ impl nt_options {
         nt_options {
             version: NT_OPTIONS_VERSION,
             on_event: None,
+            on_leave: None,
             event_user_data: std::ptr::null_mut(),
             on_log: None,
             log_user_data: std::ptr::null_mut(),
@@ -75,7 +82,7 @@ impl nt_options {
                 "options.version",
                 format!(
                     "unsupported version {} (expected {NT_OPTIONS_VERSION}; \
-                     fill options with nt_options_init)",
+                     fill options with nt_options_init(&options, NT_OPTIONS_VERSION))",
                     self.version
                 ),
             ));
@@ -105,7 +112,7 @@ impl nt_options {
             pick,
         };
         let listeners = Listeners {
-            on_leave: None,
+            on_leave: self.on_leave,
             on_event: self.on_event,
             event_user_data: self.event_user_data,
             on_log: self.on_log,
@@ -122,11 +129,22 @@ fn invalid(arg: &'static str, reason: String) -> Error {
 
 /// Fills `*options` with the defaults: no callbacks, log level INFO, no limits, random picks.
 ///
-/// Returns NT_STATUS_NULL_ARGUMENT if `options` is NULL.
+/// Pass NT_OPTIONS_VERSION as `version`: it tells the library which nt_options layout the
+/// caller was compiled with, so that a newer library never writes fields an older caller's
+/// struct does not have.
+///
+/// Returns NT_STATUS_NULL_ARGUMENT if `options` is NULL, or NT_STATUS_INVALID_ARGUMENT for a
+/// `version` this library does not know; `*options` is then untouched.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nt_options_init(options: *mut nt_options) -> nt_status {
+pub unsafe extern "C" fn nt_options_init(options: *mut nt_options, version: u32) -> nt_status {
     call(|| {
         let options = non_null(options, "options")?;
+        if version != NT_OPTIONS_VERSION {
+            return Err(invalid(
+                "version",
+                format!("unsupported nt_options version {version} (expected {NT_OPTIONS_VERSION})"),
+            ));
+        }
         // SAFETY: non-NULL and, per the contract, writable and aligned.
         unsafe { options.write(nt_options::defaults()) };
         Ok(())

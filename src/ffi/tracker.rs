@@ -153,7 +153,8 @@ pub unsafe extern "C" fn nt_free(tracker: *mut nt_tracker) {
 /// If the nick was not active and `directory` is connected, it joins. If this report leaves
 /// the nick present on no connected directory, it leaves. Either event is delivered before
 /// this function returns. A "gone" report from a directory that has not reported the nick
-/// present is ignored. A report from a directory not seen before makes it known (connected).
+/// present is ignored. A "present" report from a directory not seen before makes it known
+/// (connected).
 ///
 /// Returns NT_STATUS_NULL_ARGUMENT, an NT_STATUS_NICK_* code for an invalid nick, or
 /// NT_STATUS_NICK_LIMIT / NT_STATUS_DIRECTORY_LIMIT if a new nick or directory would exceed
@@ -211,14 +212,20 @@ pub unsafe extern "C" fn nt_remove_directory(
     call(|| {
         // SAFETY: per the contract, a live tracker from nt_new.
         let tracker = unsafe { borrow(tracker, "tracker")? };
-        let events = tracker.apply(|state| Ok(state.remove_directory(directory)))?;
+        let mut known = false;
+        let events = tracker.apply(|state| {
+            known = state.directory_connected(directory).is_some();
+            Ok(state.remove_directory(directory))
+        })?;
         if !out_gone_count.is_null() {
             // SAFETY: non-NULL and, per the contract, writable.
             unsafe { out_gone_count.write(count_kinds(&events).1) };
         }
-        tracker
-            .listeners
-            .log_directory_change(directory, "removed", &events);
+        if known {
+            tracker
+                .listeners
+                .log_directory_change(directory, "removed", &events);
+        }
         Ok(())
     })
 }
@@ -243,15 +250,21 @@ pub unsafe extern "C" fn nt_set_directory_connected(
     call(|| {
         // SAFETY: per the contract, a live tracker from nt_new.
         let tracker = unsafe { borrow(tracker, "tracker")? };
-        let events = tracker.apply(|state| state.set_directory_connected(directory, connected))?;
-        let what = if connected {
-            "connected"
-        } else {
-            "disconnected"
-        };
-        tracker
-            .listeners
-            .log_directory_change(directory, what, &events);
+        let mut changed = false;
+        let events = tracker.apply(|state| {
+            changed = state.directory_connected(directory) != Some(connected);
+            state.set_directory_connected(directory, connected)
+        })?;
+        if changed {
+            let what = if connected {
+                "connected"
+            } else {
+                "disconnected"
+            };
+            tracker
+                .listeners
+                .log_directory_change(directory, what, &events);
+        }
         Ok(())
     })
 }
@@ -371,15 +384,18 @@ pub unsafe extern "C" fn nt_active_directories(
 }
 
 /// Chooses one of `nick`'s active directories to send it a private message through, as the
-/// tracker's pick mode says (uniformly at random unless nt_options chose round robin), and
-/// stores it in `*out_directory`.
+/// tracker's pick mode says, and stores it in `*out_directory`. Random picks are uniform over
+/// the active directories. Round robin keeps a position per nick that advances with each
+/// call, taken modulo the nick's current number of active directories (so after that number
+/// changes, the cycle restarts from wherever the position falls). The tracker is not `const`
+/// here because the pick advances that position and the random generator.
 ///
 /// Returns NT_STATUS_NICK_NOT_ACTIVE if no connected directory reports `nick` present,
 /// NT_STATUS_NULL_ARGUMENT or an NT_STATUS_NICK_* code on bad input; `*out_directory` is
 /// then untouched.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nt_pick_directory(
-    tracker: *const nt_tracker,
+    tracker: *mut nt_tracker,
     nick: *const c_char,
     out_directory: *mut u64,
 ) -> nt_status {
@@ -473,7 +489,7 @@ mod tests {
 
     use super::*;
     use crate::ffi::callbacks::{nt_event, nt_event_kind};
-    use crate::ffi::options::{nt_options_init, nt_pick_mode};
+    use crate::ffi::options::{NT_OPTIONS_VERSION, nt_options_init, nt_pick_mode};
 
     /// What the callbacks of one test tracker saw, as text.
     #[derive(Default)]
@@ -519,7 +535,7 @@ mod tests {
         let mut options = std::mem::MaybeUninit::uninit();
         // SAFETY: a writable nt_options; it is initialised afterwards.
         assert_eq!(
-            unsafe { nt_options_init(options.as_mut_ptr()) },
+            unsafe { nt_options_init(options.as_mut_ptr(), NT_OPTIONS_VERSION) },
             nt_status::Ok
         );
         let mut options = unsafe { options.assume_init() };
@@ -581,7 +597,7 @@ mod tests {
                 "leave carol 2",
                 "Info: nick \"bob\" has left all directories (last: directory 2)",
                 "Info: nick \"carol\" has left all directories (last: directory 2)",
-                "Info: directory 2 disconnected: 0 nicks joined, 2 left",
+                "Info: directory 2 disconnected: 2 nicks left",
             ]
         );
         unsafe { nt_free(raw) };
@@ -600,9 +616,9 @@ mod tests {
             assert_eq!(nt_mark_present(raw, c"alice".as_ptr(), 1), nt_status::Ok);
             take_lines(&seen);
             let before = observe(raw);
-            let three = [c"bob".as_ptr(), c"carol".as_ptr()];
+            let three = [c"alice".as_ptr(), c"bob".as_ptr(), c"carol".as_ptr()];
             assert_eq!(
-                nt_sync_peerlist(raw, 1, three.as_ptr(), 2),
+                nt_sync_peerlist(raw, 1, three.as_ptr(), 3),
                 nt_status::NickLimit
             );
             assert_eq!(observe(raw), before);
@@ -662,7 +678,7 @@ mod tests {
         let mut raw = std::ptr::null_mut();
         // SAFETY: writable options and out pointer.
         unsafe {
-            nt_options_init(options.as_mut_ptr());
+            nt_options_init(options.as_mut_ptr(), NT_OPTIONS_VERSION);
             let mut options = options.assume_init();
             options.version = 99;
             let status = nt_new_with_options(&options, &mut raw);
@@ -671,9 +687,14 @@ mod tests {
             let status = nt_new_with_options(std::ptr::null(), &mut raw);
             assert_eq!(status, nt_status::NullArgument);
             assert_eq!(
-                nt_options_init(std::ptr::null_mut()),
+                nt_options_init(std::ptr::null_mut(), NT_OPTIONS_VERSION),
                 nt_status::NullArgument
             );
+            let mut untouched = options;
+            untouched.max_nicks = 77;
+            let status = nt_options_init(&mut untouched, NT_OPTIONS_VERSION + 1);
+            assert_eq!(status, nt_status::InvalidArgument);
+            assert_eq!(untouched.max_nicks, 77);
         }
         assert!(take_lines(&seen).is_empty());
     }

@@ -83,7 +83,7 @@ static void count_event(void *user_data, const nt_event *event) {
 static nt_tracker *populated_tracker(void) {
     nt_options options;
     nt_tracker *tracker = NULL;
-    CHECK_OK(nt_options_init(&options));
+    CHECK_OK(nt_options_init(&options, NT_OPTIONS_VERSION));
     options.on_event = count_event;
     options.max_nicks = 8;
     options.max_directories = 4;
@@ -189,9 +189,9 @@ static void null_everywhere_is_refused(void) {
     bool active = true;
     CHECK_ERROR(nt_new(NULL, NULL, NULL), NT_STATUS_NULL_ARGUMENT, "out_tracker");
     CHECK_ERROR(nt_new_with_options(NULL, &t), NT_STATUS_NULL_ARGUMENT, "options");
-    CHECK_OK(nt_options_init(&options));
+    CHECK_OK(nt_options_init(&options, NT_OPTIONS_VERSION));
     CHECK_ERROR(nt_new_with_options(&options, NULL), NT_STATUS_NULL_ARGUMENT, "out_tracker");
-    CHECK_ERROR(nt_options_init(NULL), NT_STATUS_NULL_ARGUMENT, "options");
+    CHECK_ERROR(nt_options_init(NULL, NT_OPTIONS_VERSION), NT_STATUS_NULL_ARGUMENT, "options");
     CHECK_ERROR(nt_set_directory_connected(NULL, 1, false), NT_STATUS_NULL_ARGUMENT, "tracker");
     CHECK_ERROR(nt_sync_peerlist_packed(NULL, 1, "a", 2), NT_STATUS_NULL_ARGUMENT, "tracker");
     CHECK_ERROR(nt_pick_directory(NULL, "J5alice", &directory), NT_STATUS_NULL_ARGUMENT,
@@ -267,11 +267,17 @@ static void duplicates_in_a_peerlist_count_once_even_against_a_limit(void) {
 
 static void limits_refuse_floods_and_change_nothing(void) {
     nt_tracker *t = populated_tracker(); /* 5 of 8 nicks, 3 of 4 directories */
-    const char *const flood[] = {"F1", "F2", "F3", "F4"};
+    /* Directory 1 keeps its three nicks and adds four: 9 would be held. */
+    const char *const flood[] = {"J5alice", "J5bob", "J5carol", "F1", "F2", "F3", "F4"};
+    static const char packed_flood[] = "J5alice\0J5bob\0J5carol\0F1\0F2\0F3\0F4";
     CHECK_REFUSED(t, nt_sync_peerlist(t, 1, flood, LENGTH(flood)), NT_STATUS_NICK_LIMIT,
                   "nick limit reached");
-    CHECK_REFUSED(t, nt_sync_peerlist_packed(t, 1, "F1\0F2\0F3\0F4", 12), NT_STATUS_NICK_LIMIT,
-                  "limit is 8");
+    CHECK_REFUSED(t, nt_sync_peerlist_packed(t, 1, packed_flood, sizeof packed_flood),
+                  NT_STATUS_NICK_LIMIT, "limit is 8");
+    /* Replacing nicks only directory 1 lists is fine at the limit: 5 - 2 + 4 = 7. */
+    const char *const replaced[] = {"J5bob", "F1", "F2", "F3", "F4"};
+    CHECK_OK(nt_sync_peerlist(t, 1, replaced, LENGTH(replaced)));
+    CHECK_OK(nt_sync_peerlist(t, 1, flood, 3)); /* back to alice, bob, carol */
     CHECK_OK(nt_mark_present(t, "J5alice", 4)); /* the fourth directory */
     CHECK_REFUSED(t, nt_mark_present(t, "J5alice", 5), NT_STATUS_DIRECTORY_LIMIT,
                   "directory limit");
@@ -289,15 +295,15 @@ static void limits_refuse_floods_and_change_nothing(void) {
 static void bad_options_are_refused_and_create_nothing(void) {
     nt_options options;
     nt_tracker *t = NULL;
-    CHECK_OK(nt_options_init(&options));
+    CHECK_OK(nt_options_init(&options, NT_OPTIONS_VERSION));
     options.version = NT_OPTIONS_VERSION + 1;
     CHECK_ERROR(nt_new_with_options(&options, &t), NT_STATUS_INVALID_ARGUMENT,
                 "options.version");
-    CHECK_OK(nt_options_init(&options));
+    CHECK_OK(nt_options_init(&options, NT_OPTIONS_VERSION));
     options.log_level = 0;
     CHECK_ERROR(nt_new_with_options(&options, &t), NT_STATUS_INVALID_ARGUMENT,
                 "options.log_level");
-    CHECK_OK(nt_options_init(&options));
+    CHECK_OK(nt_options_init(&options, NT_OPTIONS_VERSION));
     options.pick_mode = 7;
     CHECK_ERROR(nt_new_with_options(&options, &t), NT_STATUS_INVALID_ARGUMENT,
                 "options.pick_mode");

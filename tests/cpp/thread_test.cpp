@@ -117,3 +117,72 @@ TEST(each_thread_gets_the_exceptions_of_its_own_callbacks) {
   });
   CHECK_EQ(tracker.active_nick_count(), 0u);
 }
+
+TEST(threads_share_a_tracker_with_options_and_events_balance) {
+  std::mutex mutex;
+  std::size_t joins = 0;
+  std::size_t leaves = 0;
+  std::size_t log_lines = 0;
+  nt::Options options;
+  options.log_level = nt::LogLevel::debug;
+  options.on_event = [&](const nt::Event& event) {
+    const std::lock_guard<std::mutex> lock(mutex);
+    ++(event.kind == nt::EventKind::join ? joins : leaves);
+  };
+  options.on_log = [&](nt::LogLevel, std::string_view) {
+    const std::lock_guard<std::mutex> lock(mutex);
+    ++log_lines;
+  };
+  nt::Tracker tracker(std::move(options));
+
+  // Every thread is a directory listing every nick, then dropping and restoring its
+  // connection, picking directories as it goes, then leaving.
+  on_threads([&](std::uint64_t directory) {
+    std::vector<std::string> peerlist;
+    for (int i = 0; i < kNicks; ++i) {
+      peerlist.push_back(nick(i));
+    }
+    tracker.sync_peerlist(directory, peerlist);
+    for (int round = 0; round < 5; ++round) {
+      tracker.set_directory_connected(directory, false);
+      tracker.set_directory_connected(directory, true);
+      CHECK(tracker.pick_directory(nick(round)).has_value());  // its own directory counts
+    }
+    tracker.remove_directory(directory);
+  });
+  const nt::Stats stats = tracker.stats();
+  CHECK_EQ(stats.nicks, 0u);
+  CHECK_EQ(stats.directories, 0u);
+  CHECK_EQ(stats.joins, static_cast<std::uint64_t>(joins));
+  CHECK_EQ(stats.leaves, static_cast<std::uint64_t>(leaves));
+  CHECK_EQ(joins, leaves);
+  CHECK(joins >= static_cast<std::size_t>(kNicks));
+  // Each event is logged once, and each directory change once (4 threads x 11 changes).
+  CHECK_EQ(log_lines, joins + leaves + kThreads * 11);
+}
+
+TEST(each_thread_gets_the_exceptions_of_its_own_event_callbacks) {
+  // As for the leave callback above: overlapping calls each get their own exception.
+  Barrier all_in_callbacks(kThreads);
+  nt::Options options;
+  options.on_event = [&](const nt::Event& event) {
+    if (event.kind == nt::EventKind::leave) {
+      all_in_callbacks.arrive_and_wait();
+      throw std::runtime_error(std::string(event.nick));
+    }
+  };
+  nt::Tracker tracker(std::move(options));
+  on_threads([&](std::uint64_t directory) {
+    for (int round = 0; round < 20; ++round) {
+      const std::string own = std::to_string(directory) + "-" + nick(round);
+      tracker.mark_present(own, directory);
+      const auto error = check::thrown<std::runtime_error>(
+          [&] { tracker.set_directory_connected(directory, false); });
+      CHECK_EQ(std::string(error ? error->what() : "nothing thrown"), own);
+      tracker.mark_gone(own, directory);  // recorded while down: forgets it, no event
+      tracker.set_directory_connected(directory, true);
+    }
+  });
+  CHECK_EQ(tracker.active_nick_count(), 0u);
+  CHECK_EQ(tracker.stats().nicks, 0u);
+}

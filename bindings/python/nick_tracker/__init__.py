@@ -10,20 +10,45 @@ A ctypes binding to libnick_tracker with the API of JoinMarket's jmcore.nick_tra
         tracker.mark_nick_gone("J5alice", "dir1")  # still active through dir2
         tracker.remove_directory("dir2")           # prints J5alice
 
+plus join events (on_nick_join, on_event), logging, limits, connection state
+(set_directory_connected), pick_directory and stats: see NickTracker.
+
 The shared library is found through $NICK_TRACKER_LIBRARY, then next to this package, then
 by the system loader; `library_path` says which file was loaded.
 """
 
-from ._errors import InvalidNickError, NickTrackerError, Status, TrackerClosedError
+from ._errors import (
+    DirectoryLimitError,
+    InvalidArgumentError,
+    InvalidNickError,
+    LimitError,
+    NickLimitError,
+    NickNotActiveError,
+    NickTrackerError,
+    Status,
+    TrackerClosedError,
+)
 from ._lib import path as library_path
 from ._lib import version as library_version
-from ._tracker import NickTracker
+from ._tracker import LOGGER_NAME, NickTracker
+from ._types import Event, EventKind, LogLevel, PickMode, Stats
 
 __all__ = [
+    "DirectoryLimitError",
+    "Event",
+    "EventKind",
+    "InvalidArgumentError",
     "InvalidNickError",
+    "LOGGER_NAME",
+    "LimitError",
+    "LogLevel",
     "MAX_NICK_LEN",
+    "NickLimitError",
+    "NickNotActiveError",
     "NickTracker",
     "NickTrackerError",
+    "PickMode",
+    "Stats",
     "Status",
     "TrackerClosedError",
     "library_path",

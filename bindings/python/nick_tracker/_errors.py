@@ -18,6 +18,10 @@ class Status(enum.IntEnum):
     BUFFER_TOO_SMALL = 6
     PANIC = 7
     POISONED = 8
+    NICK_NOT_ACTIVE = 9
+    NICK_LIMIT = 10
+    DIRECTORY_LIMIT = 11
+    INVALID_ARGUMENT = 12
 
     def describe(self) -> str:
         """The library's own one-line description of this status (nt_status_str)."""
@@ -49,23 +53,54 @@ class TrackerClosedError(NickTrackerError, ValueError):
         super().__init__(None, "operation on a closed NickTracker")
 
 
-_NICK_STATUSES = {
-    Status.NICK_EMPTY,
-    Status.NICK_TOO_LONG,
-    Status.NICK_NOT_UTF8,
-    Status.NICK_CONTAINS_NUL,
+class NickNotActiveError(NickTrackerError, LookupError):
+    """pick_directory() was asked about a nick that no connected directory reports present,
+    so there is no directory to pick. Nothing was changed."""
+
+
+class LimitError(NickTrackerError):
+    """A change was refused because it would exceed a limit given to the constructor
+    (max_nicks or max_directories). The tracker was not changed, not even partly."""
+
+
+class NickLimitError(LimitError):
+    """The change would make the tracker hold more than max_nicks nicks."""
+
+
+class DirectoryLimitError(LimitError):
+    """The change would make the tracker know more than max_directories directories."""
+
+
+class InvalidArgumentError(NickTrackerError, ValueError):
+    """The library refused an argument's value (Status.INVALID_ARGUMENT). The package checks
+    its own arguments first, so this means the package and library disagree: a bug."""
+
+
+_ERROR_TYPES = {
+    Status.NICK_EMPTY: InvalidNickError,
+    Status.NICK_TOO_LONG: InvalidNickError,
+    Status.NICK_NOT_UTF8: InvalidNickError,
+    Status.NICK_CONTAINS_NUL: InvalidNickError,
+    Status.NICK_NOT_ACTIVE: NickNotActiveError,
+    Status.NICK_LIMIT: NickLimitError,
+    Status.DIRECTORY_LIMIT: DirectoryLimitError,
+    Status.INVALID_ARGUMENT: InvalidArgumentError,
 }
+
+
+def error_for(status: int) -> NickTrackerError:
+    """The exception for a failed C call; must run on the thread that made the call,
+    straight after it, because the C library keeps the message per thread."""
+    message = _lib.lib.nt_last_error_message().decode("utf-8", "replace")
+    try:
+        status = Status(status)
+    except ValueError:  # a status added by a newer library: keep the number
+        pass
+    return _ERROR_TYPES.get(status, NickTrackerError)(status, message)
 
 
 def check(status: int) -> None:
     """Raises the exception for a failed C call; must run on the thread that made the call,
     straight after it, because the C library keeps the message per thread."""
-    if status == Status.OK:
-        return
-    message = _lib.lib.nt_last_error_message().decode()
-    try:
-        status = Status(status)
-    except ValueError:  # a status added by a newer library: keep the number
-        pass
-    error_type = InvalidNickError if status in _NICK_STATUSES else NickTrackerError
-    raise error_type(status, message)
+    if status != Status.OK:
+        raise error_for(status)

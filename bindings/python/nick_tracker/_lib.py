@@ -16,8 +16,62 @@ ENV_VAR = "NICK_TRACKER_LIBRARY"
 # The library major version this package was written against (NT_VERSION_MAJOR).
 EXPECTED_MAJOR = 0
 
+# The oldest minor version with every function declared below (nt_options, events, stats...).
+MINIMUM_MINOR = 2
+
+# The nt_options layout this package fills in (NT_OPTIONS_VERSION).
+OPTIONS_VERSION = 1
+
 # typedef void (*nt_nick_callback)(void *user_data, const char *nick);
 NickCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
+
+
+class NtEvent(ctypes.Structure):
+    """nt_event: one JOIN or LEAVE, valid only while the event callback runs."""
+
+    _fields_ = [
+        ("kind", ctypes.c_uint32),  # nt_event_kind, 32 bits in every language mode
+        ("nick", ctypes.c_char_p),
+        ("directory", ctypes.c_uint64),
+    ]
+
+
+# typedef void (*nt_event_callback)(void *user_data, const nt_event *event);
+EventCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(NtEvent))
+
+# typedef void (*nt_log_callback)(void *user_data, nt_log_level level, const char *message);
+LogCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_char_p)
+
+
+class NtOptions(ctypes.Structure):
+    """nt_options. Always filled by nt_options_init() before any field is set."""
+
+    _fields_ = [
+        ("version", ctypes.c_uint32),
+        ("on_event", EventCallback),
+        ("on_leave", NickCallback),
+        ("event_user_data", ctypes.c_void_p),
+        ("on_log", LogCallback),
+        ("log_user_data", ctypes.c_void_p),
+        ("log_level", ctypes.c_uint32),
+        ("max_nicks", ctypes.c_size_t),
+        ("max_directories", ctypes.c_size_t),
+        ("pick_mode", ctypes.c_uint32),
+    ]
+
+
+class NtStats(ctypes.Structure):
+    """nt_stats, filled by nt_get_stats()."""
+
+    _fields_ = [
+        ("nicks", ctypes.c_size_t),
+        ("active_nicks", ctypes.c_size_t),
+        ("directories", ctypes.c_size_t),
+        ("connected_directories", ctypes.c_size_t),
+        ("joins", ctypes.c_uint64),
+        ("leaves", ctypes.c_uint64),
+    ]
+
 
 _status = ctypes.c_uint32
 _tracker = ctypes.c_void_p
@@ -26,22 +80,35 @@ _size_p = ctypes.POINTER(ctypes.c_size_t)
 _PROTOTYPES = {
     "nt_status_str": (ctypes.c_char_p, [ctypes.c_uint32]),
     "nt_last_error_message": (ctypes.c_char_p, []),
+    "nt_options_init": (_status, [ctypes.POINTER(NtOptions), ctypes.c_uint32]),
     "nt_new": (_status, [NickCallback, ctypes.c_void_p, ctypes.POINTER(_tracker)]),
+    "nt_new_with_options": (_status, [ctypes.POINTER(NtOptions), ctypes.POINTER(_tracker)]),
     "nt_free": (None, [_tracker]),
     "nt_update": (_status, [_tracker, ctypes.c_char_p, ctypes.c_uint64, ctypes.c_bool]),
     "nt_mark_present": (_status, [_tracker, ctypes.c_char_p, ctypes.c_uint64]),
     "nt_mark_gone": (_status, [_tracker, ctypes.c_char_p, ctypes.c_uint64]),
     "nt_remove_directory": (_status, [_tracker, ctypes.c_uint64, _size_p]),
+    "nt_set_directory_connected": (_status, [_tracker, ctypes.c_uint64, ctypes.c_bool]),
     "nt_sync_peerlist": (
         _status,
         [_tracker, ctypes.c_uint64, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t],
+    ),
+    # The packed buffer is passed as bytes: c_char_p hands C the object's own storage, no copy.
+    "nt_sync_peerlist_packed": (
+        _status,
+        [_tracker, ctypes.c_uint64, ctypes.c_char_p, ctypes.c_size_t],
     ),
     "nt_is_active": (_status, [_tracker, ctypes.c_char_p, ctypes.POINTER(ctypes.c_bool)]),
     "nt_active_directories": (
         _status,
         [_tracker, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64), ctypes.c_size_t, _size_p],
     ),
+    "nt_pick_directory": (
+        _status,
+        [_tracker, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64)],
+    ),
     "nt_active_nick_count": (_status, [_tracker, _size_p]),
+    "nt_get_stats": (_status, [_tracker, ctypes.POINTER(NtStats)]),
     "nt_for_each_active_nick": (_status, [_tracker, NickCallback, ctypes.c_void_p]),
 }
 
@@ -81,11 +148,13 @@ def _open() -> Tuple[str, ctypes.CDLL]:
     )
 
 
-def _declare(lib: ctypes.CDLL, path: str, name: str, restype: object, argtypes: list) -> None:
+def _declare(
+    lib: ctypes.CDLL, path: str, name: str, restype: object, argtypes: list, hint: str = ""
+) -> None:
     try:
         function = getattr(lib, name)
     except AttributeError as error:
-        message = f"{path} lacks {name}, so it is not a usable libnick_tracker ({error})"
+        message = f"{path} lacks {name}, so it is not a usable libnick_tracker ({error}){hint}"
         raise ImportError(message) from None
     function.restype = restype
     function.argtypes = argtypes
@@ -101,8 +170,15 @@ def _load() -> Tuple[str, str, ctypes.CDLL]:
         raise ImportError(
             f"{path} is nick-tracker {version}, but this package needs {EXPECTED_MAJOR}.x"
         )
+    # An older 0.x library is not refused by number alone (its missing function is the
+    # precise reason), but the message says why it lacks it.
+    hint = ""
+    minor = version.split(".")[1:2]
+    if minor and minor[0].isdigit() and int(minor[0]) < MINIMUM_MINOR:
+        needed = f"{EXPECTED_MAJOR}.{MINIMUM_MINOR}"
+        hint = f"; it is nick-tracker {version}, this package needs {needed} or later"
     for name, (restype, argtypes) in _PROTOTYPES.items():
-        _declare(lib, path, name, restype, argtypes)
+        _declare(lib, path, name, restype, argtypes, hint)
     return path, version, lib
 
 

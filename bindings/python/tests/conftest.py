@@ -6,7 +6,7 @@ from typing import Iterator, List, Tuple
 import pytest
 
 import nick_tracker
-from nick_tracker import NickTracker
+from nick_tracker import Event, NickTracker
 
 
 def pytest_report_header() -> str:
@@ -19,3 +19,11 @@ def recorded() -> Iterator[Tuple[NickTracker, List[str]]]:
     left: List[str] = []
     with NickTracker(on_nick_leave=left.append) as tracker:
         yield tracker, left
+
+
+@pytest.fixture
+def evented() -> Iterator[Tuple[NickTracker, List[Event]]]:
+    """A tracker with join events, whose on_event appends to the list returned with it."""
+    events: List[Event] = []
+    with NickTracker(on_event=events.append) as tracker:
+        yield tracker, events

@@ -1,5 +1,7 @@
 """The package agrees with the C header it binds, include/nick_tracker.h in this repository."""
 
+import ctypes
+import dataclasses
 import re
 from pathlib import Path
 
@@ -30,3 +32,50 @@ def test_constants_and_version_match_the_header():
 def test_status_descriptions_come_from_the_library():
     assert Status.NICK_EMPTY.describe() == "nick is empty"
     assert Status.OK.describe() == "success"
+
+
+def header_enum(name):
+    """{NAME: value} of `enum name { NAME_PREFIX_X = n, ... }` in the header."""
+    body = re.search(r"enum " + name + r"\b[^{]*\{(.*?)\};", HEADER, re.DOTALL).group(1)
+    prefix = name.upper() + "_"
+    return {key[len(prefix) :]: int(value) for key, value in re.findall(r"(NT_\w+) = (\d+)", body)}
+
+
+def header_struct_fields(name):
+    """The field names of `typedef struct { ... } name;` in the header, in order."""
+    body = re.search(r"typedef struct \{((?:[^{}])*?)\} " + name + ";", HEADER, re.DOTALL).group(1)
+    body = re.sub(r"/\*.*?\*/", "", body, flags=re.DOTALL)
+    return re.findall(r"(\w+);", body)
+
+
+def test_enums_match_the_header():
+    for name, enum_type in [
+        ("nt_event_kind", nick_tracker.EventKind),
+        ("nt_log_level", nick_tracker.LogLevel),
+        ("nt_pick_mode", nick_tracker.PickMode),
+    ]:
+        assert header_enum(name) == {m.name: m.value for m in enum_type}, name
+
+
+def test_structs_match_the_header():
+    for name, struct in [
+        ("nt_event", _lib.NtEvent),
+        ("nt_options", _lib.NtOptions),
+        ("nt_stats", _lib.NtStats),
+    ]:
+        assert header_struct_fields(name) == [field for field, _ in struct._fields_], name
+    assert [f.name for f in dataclasses.fields(nick_tracker.Stats)] == header_struct_fields(
+        "nt_stats"
+    )
+    defines = dict(re.findall(r"#define (NT_\w+) (\d+)", HEADER))
+    assert int(defines["NT_OPTIONS_VERSION"]) == _lib.OPTIONS_VERSION
+
+
+def test_options_init_fills_in_the_documented_defaults():
+    options = _lib.NtOptions()
+    assert _lib.lib.nt_options_init(ctypes.byref(options), _lib.OPTIONS_VERSION) == Status.OK
+    assert options.version == _lib.OPTIONS_VERSION
+    assert not options.on_event and not options.on_log
+    assert options.log_level == nick_tracker.LogLevel.INFO
+    assert (options.max_nicks, options.max_directories) == (0, 0)
+    assert options.pick_mode == nick_tracker.PickMode.RANDOM

@@ -92,3 +92,11 @@ def test_system_loader_is_tried_by_soname(tmp_path):
     result = run_python(REPORT, extra_env={"LD_LIBRARY_PATH": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "libnick_tracker.so.0"
+
+
+def test_library_of_an_older_minor_version_is_refused_with_the_reason(tmp_path):
+    fake = build_fake_library(tmp_path, "0.1.3")
+    result = run_python(REPORT, library=fake)
+    assert result.returncode != 0
+    assert f"ImportError: {fake} lacks nt_status_str, so it is not a usable" in result.stderr
+    assert "it is nick-tracker 0.1.3, this package needs 0.2 or later" in result.stderr

@@ -1,0 +1,184 @@
+package nicktracker
+
+// #cgo pkg-config: nick_tracker
+// #include "bridge.h"
+import "C"
+
+import (
+	"runtime/cgo"
+	"strconv"
+)
+
+// EventKind says what happened to a nick.
+type EventKind uint32
+
+// The kinds of Event. Later versions of the library may add kinds: ignore kinds you do not
+// know.
+const (
+	// EventJoin: the nick became active. A connected directory reported it while no other
+	// did, it came back after leaving, or its directory reconnected.
+	EventJoin EventKind = C.NT_EVENT_KIND_JOIN
+	// EventLeave: the nick left. No connected directory reports it present any more.
+	// Exactly one EventLeave follows each EventJoin, unless the Tracker is closed first.
+	EventLeave EventKind = C.NT_EVENT_KIND_LEAVE
+)
+
+// String returns "join", "leave", or "EventKind(n)" for a kind this package does not know.
+func (k EventKind) String() string {
+	switch k {
+	case EventJoin:
+		return "join"
+	case EventLeave:
+		return "leave"
+	default:
+		return "EventKind(" + strconv.FormatUint(uint64(k), 10) + ")"
+	}
+}
+
+// Event is a nick joining or leaving, as passed to Options.OnEvent.
+type Event struct {
+	Kind EventKind
+	Nick string
+	// Directory is the directory whose report, peerlist, removal or connection change
+	// caused the event.
+	Directory uint64
+}
+
+// LogLevel is the severity of a log message, from LevelError (most severe) to LevelDebug.
+type LogLevel uint32
+
+// The log levels. The zero LogLevel is not a level: in Options it means the default,
+// LevelInfo.
+const (
+	// LevelError is reserved for failures a caller cannot see in an error; this version of
+	// the library does not use it.
+	LevelError LogLevel = C.NT_LOG_LEVEL_ERROR
+	// LevelWarn: a change was refused because a limit was reached.
+	LevelWarn LogLevel = C.NT_LOG_LEVEL_WARN
+	// LevelInfo: a nick left all directories; a directory was removed, disconnected or
+	// reconnected.
+	LevelInfo LogLevel = C.NT_LOG_LEVEL_INFO
+	// LevelDebug: a nick became active.
+	LevelDebug LogLevel = C.NT_LOG_LEVEL_DEBUG
+)
+
+// String returns "ERROR", "WARN", "INFO", "DEBUG", or "LogLevel(n)" for other values.
+func (l LogLevel) String() string {
+	switch l {
+	case LevelError:
+		return "ERROR"
+	case LevelWarn:
+		return "WARN"
+	case LevelInfo:
+		return "INFO"
+	case LevelDebug:
+		return "DEBUG"
+	default:
+		return "LogLevel(" + strconv.FormatUint(uint64(l), 10) + ")"
+	}
+}
+
+// PickMode is how PickDirectory chooses among a nick's active directories.
+type PickMode uint32
+
+const (
+	// PickRandom picks uniformly at random (the default), as the JoinMarket daemon does, so
+	// that no single directory carries all of a client's private messages.
+	PickRandom PickMode = C.NT_PICK_MODE_RANDOM
+	// PickRoundRobin picks in turn: each call for the same nick returns the next of its
+	// active directories, in the order ActiveDirectories lists them, starting with the
+	// first. Deterministic, for tests.
+	PickRoundRobin PickMode = C.NT_PICK_MODE_ROUND_ROBIN
+)
+
+// Options configures a Tracker made by NewWithOptions. The zero Options is a Tracker without
+// callbacks or limits that picks directories at random.
+type Options struct {
+	// OnEvent, if not nil, is called with every EventJoin and EventLeave. The events of one
+	// call arrive in order: leaves in the order the nicks were first seen (since they last
+	// became active), then joins in the order they happened. It runs like New's leave
+	// callback: see the package documentation.
+	OnEvent func(Event)
+
+	// OnLog, if not nil, is called with the library's log messages of level LogLevel or
+	// more severe. A message has no trailing newline. It runs like OnEvent, in the goroutine
+	// whose call produced the message.
+	OnLog func(level LogLevel, message string)
+	// LogLevel is the least severe level passed to OnLog; 0 means LevelInfo.
+	LogLevel LogLevel
+
+	// MaxNicks is the most nicks the Tracker holds at once: the active ones plus those
+	// reported present only by disconnected directories. A change that would exceed it fails
+	// with ErrNickLimit and changes nothing. 0 means no limit.
+	MaxNicks int
+	// MaxDirectories is the most directories the Tracker knows at once (see
+	// Stats.Directories). A change that would exceed it fails with ErrDirectoryLimit and
+	// changes nothing. 0 means no limit.
+	MaxDirectories int
+
+	// PickMode is how PickDirectory chooses; the zero value is PickRandom.
+	PickMode PickMode
+}
+
+// check rejects values the library would not accept, naming the field as Go spells it.
+func (o *Options) check() error {
+	invalid := func(field, problem string) error {
+		return &Error{Status: StatusInvalidArgument, Message: "Options." + field + ": " + problem}
+	}
+	switch {
+	case o.LogLevel > LevelDebug:
+		return invalid("LogLevel", strconv.FormatUint(uint64(o.LogLevel), 10)+" is not a LogLevel")
+	case o.MaxNicks < 0:
+		return invalid("MaxNicks", strconv.Itoa(o.MaxNicks)+" is negative (0 means no limit)")
+	case o.MaxDirectories < 0:
+		return invalid("MaxDirectories", strconv.Itoa(o.MaxDirectories)+" is negative (0 means no limit)")
+	case o.PickMode > PickRoundRobin:
+		return invalid("PickMode", strconv.FormatUint(uint64(o.PickMode), 10)+" is not a PickMode")
+	}
+	return nil
+}
+
+// NewWithOptions creates a Tracker configured by options: join and leave events, log
+// messages, limits and the pick mode. An invalid option (an unknown LogLevel or PickMode, a
+// negative limit) gives an error matching ErrInvalidArgument.
+func NewWithOptions(options Options) (*Tracker, error) {
+	if err := options.check(); err != nil {
+		return nil, err
+	}
+	var handles []cgo.Handle
+	var onEvent, onLog cgo.Handle
+	if options.OnEvent != nil {
+		onEvent = cgo.NewHandle(options.OnEvent)
+		handles = append(handles, onEvent)
+	}
+	if options.OnLog != nil {
+		onLog = cgo.NewHandle(options.OnLog)
+		handles = append(handles, onLog)
+	}
+	return create(handles, func(out **C.nt_tracker) C.nt_status {
+		return C.nt_go_new_with_options(C.uintptr_t(onEvent), C.uintptr_t(onLog),
+			C.uint32_t(options.LogLevel), C.size_t(options.MaxNicks),
+			C.size_t(options.MaxDirectories), C.uint32_t(options.PickMode), out)
+	})
+}
+
+// Stats are a Tracker's counters, all taken at one instant.
+type Stats struct {
+	// Nicks is how many nicks the Tracker holds: the active ones plus those reported present
+	// only by disconnected directories. This is what Options.MaxNicks limits.
+	Nicks int
+	// ActiveNicks is how many nicks are active, as ActiveNickCount says.
+	ActiveNicks int
+	// Directories is how many directories the Tracker knows: those that reported a nick,
+	// sent a peerlist or were given a connection state, and were not removed since. This is
+	// what Options.MaxDirectories limits.
+	Directories int
+	// ConnectedDirectories is how many of those are connected.
+	ConnectedDirectories int
+	// Joins is how many EventJoins the Tracker has produced since it was created, whether
+	// or not there was a callback to deliver them to.
+	Joins uint64
+	// Leaves is how many EventLeaves the Tracker has produced since it was created, whether
+	// or not there was a callback to deliver them to.
+	Leaves uint64
+}
