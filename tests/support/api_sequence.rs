@@ -1,0 +1,1800 @@
+//! Turns arbitrary bytes into a sequence of C ABI calls on a real `nt_tracker` and checks every
+//! answer against the reference model (`reference_model.rs`). Shared, via `#[path]`, by the
+//! cargo-fuzz target `fuzz/fuzz_targets/api_sequence.rs` and by `tests/fuzz_corpus.rs`, which
+//! replays the committed corpus on stable Rust. Any disagreement panics.
+//!
+//! The calls go through the exported `nt_*` symbols, declared here from
+//! include/nick_tracker.h as a C program would, so the whole boundary is exercised: argument
+//! checks, the lock, status codes, the last-error message and callbacks.
+//!
+//! # Input format
+//!
+//! Bytes are read in order; a byte read past the end is 0. The input is
+//!
+//! - a setup of 4 bytes ([`Setup::decode`]): how the tracker is created (nt_new with a leave
+//!   callback or none, nt_new_with_options with an event callback, a leave callback, both or
+//!   none), how re-entrant the callbacks are, logging, limits, pick mode;
+//! - operations until the input is used up: an opcode byte (`% 16`, see [`Harness::step`])
+//!   followed by its arguments. A nick argument is one byte ([`NickArg::decode`]: mostly one of
+//!   seven valid nicks, otherwise NULL, empty, too long, not UTF-8 or unterminated), a directory
+//!   one byte (`% 5` into [`DIRECTORIES`]), a flag one byte.
+//!
+//! Callbacks read bytes from the same input to decide what to do ([`Harness::maybe_reenter`]):
+//! nothing, compare the whole tracker with the model, pick a directory, or (when the setup
+//! allows mutations) run a whole nested operation, whose own events are delivered, checked
+//! and may re-enter again, up to [`MAX_DEPTH`] levels.
+//!
+//! After every operation, and in callbacks when they choose to, the tracker's whole observable
+//! state is compared with the model's ([`Harness::check_all`]). A call that is refused must
+//! leave the tracker's counters unchanged, write no output and set the last-error message; a
+//! call that succeeds must leave that message alone. Queries and calls refused for a bad
+//! argument must not log; log messages must contain no control character (nicks are escaped);
+//! nt_free must call no callback. Every buffer handed to the library has exactly the size the
+//! call may read, so AddressSanitizer (under cargo-fuzz) reports any over-read.
+#![allow(dead_code)]
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, VecDeque};
+use std::ffi::{CStr, CString, c_char, c_void};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use nick_tracker::{DirectoryId, EventKind, LimitError, Limits, PickMode, Stats};
+
+use crate::reference_model::{ModelEvent, Outcome, Pick, ReferenceModel, edit_peerlist};
+
+/// The C ABI, declared from include/nick_tracker.h.
+pub mod ffi {
+    use std::ffi::{c_char, c_void};
+
+    #[repr(C)]
+    pub struct Tracker {
+        _opaque: [u8; 0],
+    }
+
+    #[repr(C)]
+    pub struct Event {
+        pub kind: u32,
+        pub nick: *const c_char,
+        pub directory: u64,
+    }
+
+    pub type EventCallback = Option<unsafe extern "C" fn(*mut c_void, *const Event)>;
+    pub type NickCallback = Option<unsafe extern "C" fn(*mut c_void, *const c_char)>;
+    pub type LogCallback = Option<unsafe extern "C" fn(*mut c_void, u32, *const c_char)>;
+
+    #[repr(C)]
+    pub struct Options {
+        pub version: u32,
+        pub on_event: EventCallback,
+        pub on_leave: NickCallback,
+        pub event_user_data: *mut c_void,
+        pub on_log: LogCallback,
+        pub log_user_data: *mut c_void,
+        pub log_level: u32,
+        pub max_nicks: usize,
+        pub max_directories: usize,
+        pub pick_mode: u32,
+    }
+
+    #[repr(C)]
+    #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+    pub struct Stats {
+        pub nicks: usize,
+        pub active_nicks: usize,
+        pub directories: usize,
+        pub connected_directories: usize,
+        pub joins: u64,
+        pub leaves: u64,
+    }
+
+    pub const OK: u32 = 0;
+    pub const NULL_ARGUMENT: u32 = 1;
+    pub const NICK_EMPTY: u32 = 2;
+    pub const NICK_TOO_LONG: u32 = 3;
+    pub const NICK_NOT_UTF8: u32 = 4;
+    pub const BUFFER_TOO_SMALL: u32 = 6;
+    pub const PANIC: u32 = 7;
+    pub const POISONED: u32 = 8;
+    pub const NICK_NOT_ACTIVE: u32 = 9;
+    pub const NICK_LIMIT: u32 = 10;
+    pub const DIRECTORY_LIMIT: u32 = 11;
+    pub const INVALID_ARGUMENT: u32 = 12;
+
+    pub const EVENT_JOIN: u32 = 1;
+    pub const EVENT_LEAVE: u32 = 2;
+    pub const OPTIONS_VERSION: u32 = 1;
+    pub const MAX_NICK_LEN: usize = 256;
+
+    unsafe extern "C" {
+        pub fn nt_version() -> *const c_char;
+        pub fn nt_options_init(options: *mut Options, version: u32) -> u32;
+        pub fn nt_status_str(status: u32) -> *const c_char;
+        pub fn nt_last_error_message() -> *const c_char;
+        pub fn nt_new(
+            on_leave: NickCallback,
+            user_data: *mut c_void,
+            out: *mut *mut Tracker,
+        ) -> u32;
+        pub fn nt_new_with_options(options: *const Options, out: *mut *mut Tracker) -> u32;
+        pub fn nt_free(tracker: *mut Tracker);
+        pub fn nt_update(
+            tracker: *mut Tracker,
+            nick: *const c_char,
+            directory: u64,
+            present: bool,
+        ) -> u32;
+        pub fn nt_mark_present(tracker: *mut Tracker, nick: *const c_char, directory: u64) -> u32;
+        pub fn nt_mark_gone(tracker: *mut Tracker, nick: *const c_char, directory: u64) -> u32;
+        pub fn nt_remove_directory(tracker: *mut Tracker, directory: u64, out: *mut usize) -> u32;
+        pub fn nt_set_directory_connected(
+            tracker: *mut Tracker,
+            directory: u64,
+            connected: bool,
+        ) -> u32;
+        pub fn nt_sync_peerlist(
+            tracker: *mut Tracker,
+            directory: u64,
+            nicks: *const *const c_char,
+            count: usize,
+        ) -> u32;
+        pub fn nt_sync_peerlist_packed(
+            tracker: *mut Tracker,
+            directory: u64,
+            nicks: *const c_char,
+            len: usize,
+        ) -> u32;
+        pub fn nt_is_active(tracker: *const Tracker, nick: *const c_char, out: *mut bool) -> u32;
+        pub fn nt_active_directories(
+            tracker: *const Tracker,
+            nick: *const c_char,
+            out: *mut u64,
+            capacity: usize,
+            out_len: *mut usize,
+        ) -> u32;
+        pub fn nt_pick_directory(tracker: *mut Tracker, nick: *const c_char, out: *mut u64) -> u32;
+        pub fn nt_active_nick_count(tracker: *const Tracker, out: *mut usize) -> u32;
+        pub fn nt_get_stats(tracker: *const Tracker, out: *mut Stats) -> u32;
+        pub fn nt_for_each_active_nick(
+            tracker: *const Tracker,
+            visit: NickCallback,
+            user_data: *mut c_void,
+        ) -> u32;
+    }
+}
+
+/// The directories operations choose from (one byte, `% 5`).
+pub const DIRECTORIES: [DirectoryId; 5] = [1, 2, 3, 0, u64::MAX];
+/// How deep callbacks may nest operations.
+pub const MAX_DEPTH: u32 = 3;
+/// Written into output arguments beforehand, to check that refused calls leave them alone.
+const UNTOUCHED: u64 = 0x5EED_5EED_5EED_5EED;
+
+/// How a run checks, beyond what the input decides.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Keep a trace of every call and print it (to stderr) at the end. Default: `NT_TRACE=1`.
+    pub trace: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        // Read once: the fuzzer runs thousands of inputs a second.
+        static FROM_ENV: std::sync::OnceLock<RunOptions> = std::sync::OnceLock::new();
+        *FROM_ENV.get_or_init(|| {
+            let set = |name| std::env::var_os(name).is_some_and(|v| v == "1");
+            RunOptions {
+                trace: set("NT_TRACE"),
+            }
+        })
+    }
+}
+
+/// What a run exercised; `tests/fuzz_corpus.rs` uses it to check that the corpus is not
+/// vacuous.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counters {
+    pub operations: u64,
+    pub joins: u64,
+    pub leaves: u64,
+    pub nick_limit_refusals: u64,
+    pub directory_limit_refusals: u64,
+    pub invalid_argument_rejections: u64,
+    pub disconnects_with_leaves: u64,
+    pub reconnects_with_joins: u64,
+    pub packed_syncs: u64,
+    pub picks: u64,
+    pub callbacks: u64,
+    pub nested_operations: u64,
+    pub nested_checks: u64,
+    pub trackers_created: u64,
+    pub logs: u64,
+}
+
+/// Runs `data` with [`RunOptions::default`]. Panics on any disagreement.
+pub fn run(data: &[u8]) -> Counters {
+    run_with(data, RunOptions::default())
+}
+
+/// Runs `data`. Panics on any disagreement.
+pub fn run_with(data: &[u8], options: RunOptions) -> Counters {
+    let harness = Harness::new(data, options);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        harness.create();
+        while !harness.input_done() {
+            harness.step();
+            harness.check_all();
+        }
+    }));
+    if options.trace {
+        let trace = harness.trace.borrow();
+        eprintln!("--- call trace ---\n{}\n---", trace.join("\n"));
+    }
+    if let Err(payload) = result {
+        std::panic::resume_unwind(payload);
+    }
+    harness.counters.get()
+}
+
+/// How the tracker of a run is created, decoded from 4 bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Setup {
+    via_options: bool,
+    /// An event callback (nt_new_with_options only).
+    on_event: bool,
+    /// A leave callback (nt_new's, or nt_options.on_leave).
+    on_leave: bool,
+    /// 0: callbacks only check what they receive; 1: they may also query the tracker;
+    /// 2: they may also run nested operations.
+    reentrancy: u8,
+    log: bool,
+    log_level: u32,
+    limits: Limits,
+    pick: PickMode,
+}
+
+impl Setup {
+    /// `b0 % 7`: 0 nt_new with a leave callback, 1 nt_new without, then nt_new_with_options
+    /// with 2-3 an event callback, 4 event and leave callbacks, 5 a leave callback, 6 none;
+    /// `b0 / 7 % 3`: re-entrancy; `b0 / 21 % 2`: a log callback (options only).
+    /// Options only: `b1 % 7` max_nicks, `b2 % 5` max_directories (0: unlimited),
+    /// `b3` bit 0 round robin, `1 + (b3 >> 1) % 4` the log level.
+    fn decode(b0: u8, b1: u8, b2: u8, b3: u8) -> Setup {
+        // (via_options, on_event, on_leave)
+        let (via_options, on_event, on_leave) = match b0 % 7 {
+            0 => (false, false, true),
+            1 => (false, false, false),
+            2 | 3 => (true, true, false),
+            4 => (true, true, true),
+            5 => (true, false, true),
+            _ => (true, false, false),
+        };
+        let limit = |value: usize| (value > 0).then_some(value);
+        Setup {
+            via_options,
+            on_event,
+            on_leave,
+            reentrancy: (b0 / 7) % 3,
+            log: via_options && (b0 / 21) % 2 == 1,
+            log_level: 1 + u32::from(b3 >> 1) % 4,
+            limits: if via_options {
+                Limits {
+                    max_nicks: limit(usize::from(b1 % 7)),
+                    max_directories: limit(usize::from(b2 % 5)),
+                }
+            } else {
+                Limits::default()
+            },
+            pick: if via_options && b3 & 1 == 1 {
+                PickMode::RoundRobin
+            } else {
+                PickMode::Random
+            },
+        }
+    }
+}
+
+/// A nick argument: one of the valid nicks or a kind of bad one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NickArg {
+    Valid(usize),
+    Null,
+    Empty,
+    /// NT_MAX_NICK_LEN + 1 bytes, terminated.
+    TooLong,
+    NotUtf8,
+    /// Valid UTF-8 up to a truncated multi-byte sequence.
+    Truncated,
+    /// NT_MAX_NICK_LEN + 1 readable bytes and no terminator (the header allows this).
+    Unterminated,
+}
+
+impl NickArg {
+    /// `% 16`: 0..=10 a valid nick (`% 7`), then NULL, empty, too long, not UTF-8 (or
+    /// truncated UTF-8 if bit 4 is set), unterminated.
+    pub fn decode(byte: u8) -> NickArg {
+        match byte % 16 {
+            k @ 0..=10 => NickArg::Valid(usize::from(k) % 7),
+            11 => NickArg::Null,
+            12 => NickArg::Empty,
+            13 => NickArg::TooLong,
+            14 if byte & 0x10 == 0 => NickArg::NotUtf8,
+            14 => NickArg::Truncated,
+            _ => NickArg::Unterminated,
+        }
+    }
+}
+
+/// The bytes behind every [`NickArg`].
+struct Nicks {
+    valid: Vec<CString>,
+    too_long: CString,
+    not_utf8: CString,
+    truncated: CString,
+    /// Exactly NT_MAX_NICK_LEN + 1 bytes, so reading one more is an out-of-bounds read that
+    /// AddressSanitizer (fuzzing) or Miri/valgrind would report.
+    unterminated: Box<[u8]>,
+}
+
+impl Nicks {
+    fn new() -> Self {
+        let longest = "x".repeat(ffi::MAX_NICK_LEN);
+        // Control characters are valid (they must come back byte for byte, and be escaped in
+        // log messages).
+        let valid = [
+            "alice",
+            "bob",
+            "carol",
+            "dave",
+            "ñíck",
+            &longest,
+            "ctl\t\x1b[31m\nx",
+        ]
+        .iter()
+        .map(|nick| CString::new(*nick).unwrap())
+        .collect();
+        Nicks {
+            valid,
+            too_long: CString::new("y".repeat(ffi::MAX_NICK_LEN + 1)).unwrap(),
+            not_utf8: CString::new(b"\xff\xfeab".to_vec()).unwrap(),
+            truncated: CString::new(b"ab\xc3".to_vec()).unwrap(),
+            unterminated: vec![b'z'; ffi::MAX_NICK_LEN + 1].into_boxed_slice(),
+        }
+    }
+
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.valid.iter().map(|nick| nick.to_str().unwrap())
+    }
+
+    fn ptr(&self, arg: NickArg) -> *const c_char {
+        match arg {
+            NickArg::Valid(i) => self.valid[i].as_ptr(),
+            NickArg::Null => std::ptr::null(),
+            NickArg::Empty => c"".as_ptr(),
+            NickArg::TooLong => self.too_long.as_ptr(),
+            NickArg::NotUtf8 => self.not_utf8.as_ptr(),
+            NickArg::Truncated => self.truncated.as_ptr(),
+            NickArg::Unterminated => self.unterminated.as_ptr().cast(),
+        }
+    }
+
+    /// The bytes of the nick without terminator, for packed peerlists (NULL has none).
+    fn bytes(&self, arg: NickArg) -> Option<&[u8]> {
+        Some(match arg {
+            NickArg::Valid(i) => self.valid[i].as_bytes(),
+            NickArg::Null => return None,
+            NickArg::Empty => b"",
+            NickArg::TooLong => self.too_long.as_bytes(),
+            NickArg::NotUtf8 => self.not_utf8.as_bytes(),
+            NickArg::Truncated => self.truncated.as_bytes(),
+            NickArg::Unterminated => &self.unterminated,
+        })
+    }
+
+    /// The nick, or the status the header promises for it as a C string argument.
+    fn expect(&self, arg: NickArg) -> Result<String, u32> {
+        match arg {
+            NickArg::Valid(i) => Ok(self.valid[i].to_str().unwrap().to_owned()),
+            NickArg::Null => Err(ffi::NULL_ARGUMENT),
+            NickArg::Empty => Err(ffi::NICK_EMPTY),
+            NickArg::TooLong | NickArg::Unterminated => Err(ffi::NICK_TOO_LONG),
+            NickArg::NotUtf8 | NickArg::Truncated => Err(ffi::NICK_NOT_UTF8),
+        }
+    }
+}
+
+/// The header's rules for one entry of a packed peerlist.
+fn expect_packed_entry(bytes: &[u8]) -> Result<String, u32> {
+    if bytes.is_empty() {
+        Err(ffi::NICK_EMPTY)
+    } else if bytes.len() > ffi::MAX_NICK_LEN {
+        Err(ffi::NICK_TOO_LONG)
+    } else {
+        String::from_utf8(bytes.to_vec()).map_err(|_| ffi::NICK_NOT_UTF8)
+    }
+}
+
+/// The header's rules for a packed peerlist of `len` bytes (`bytes`, or NULL). A length
+/// larger than any array can be is refused without reading.
+fn expect_packed(bytes: Option<&[u8]>, len: usize) -> Result<Vec<String>, u32> {
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let Some(bytes) = bytes else {
+        return Err(ffi::NULL_ARGUMENT);
+    };
+    if len > isize::MAX as usize {
+        return Err(ffi::INVALID_ARGUMENT);
+    }
+    let Some(body) = bytes[..len].strip_suffix(&[0]) else {
+        return Err(ffi::INVALID_ARGUMENT);
+    };
+    body.split(|&b| b == 0).map(expect_packed_entry).collect()
+}
+
+/// Which function reports a nick.
+#[derive(Debug, Clone, Copy)]
+enum Via {
+    Update(bool),
+    MarkPresent,
+    MarkGone,
+}
+
+/// What a changing call must do.
+enum Expect {
+    /// Refused for a bad argument: this status, nothing changed, no event.
+    Rejected(u32),
+    /// Whatever the model said (it has already applied the change).
+    Model { outcome: Outcome },
+}
+
+/// One callback invocation a changing call is expected to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Delivered {
+    /// The event callback, with this event.
+    Event(ModelEvent),
+    /// The leave callback, with this nick.
+    Leave(String),
+}
+
+/// The callback invocations one changing call is expected to make, while it runs, in order.
+type Frame = VecDeque<Delivered>;
+
+pub struct Harness<'a> {
+    data: &'a [u8],
+    position: Cell<usize>,
+    options: RunOptions,
+    setup: Cell<Setup>,
+    tracker: Cell<*mut ffi::Tracker>,
+    model: RefCell<ReferenceModel>,
+    frames: RefCell<Vec<Frame>>,
+    /// Snapshots expected by re-entrant nt_for_each_active_nick visitors.
+    visits: RefCell<Vec<VecDeque<String>>>,
+    /// The first failure inside a callback, re-raised once the call returns.
+    failure: RefCell<Option<String>>,
+    depth: Cell<u32>,
+    /// Calls that returned something other than OK, for the last-error-message check.
+    failed_calls: Cell<u64>,
+    /// Nested operations run so far, for the "refused calls change nothing" check.
+    nested: Cell<u64>,
+    nicks: Nicks,
+    /// The last peerlist each directory accepted, for resending it edited (opcode 14).
+    sent: RefCell<BTreeMap<DirectoryId, Vec<String>>>,
+    counters: Cell<Counters>,
+    trace: RefCell<Vec<String>>,
+}
+
+/// Panics with a message (inside callbacks the panic is caught and re-raised later).
+macro_rules! ensure {
+    ($cond:expr, $($message:tt)+) => {
+        if !$cond {
+            panic!($($message)+);
+        }
+    };
+}
+
+impl Drop for Harness<'_> {
+    fn drop(&mut self) {
+        let tracker = self.tracker.replace(std::ptr::null_mut());
+        // SAFETY: the tracker came from nt_new*, and nothing else uses it any more.
+        unsafe { ffi::nt_free(tracker) };
+    }
+}
+
+impl<'a> Harness<'a> {
+    fn new(data: &'a [u8], options: RunOptions) -> Self {
+        Harness {
+            data,
+            position: Cell::new(0),
+            options,
+            setup: Cell::new(Setup::decode(0, 0, 0, 0)),
+            tracker: Cell::new(std::ptr::null_mut()),
+            model: RefCell::new(ReferenceModel::new(Limits::default(), PickMode::Random)),
+            frames: RefCell::new(Vec::new()),
+            visits: RefCell::new(Vec::new()),
+            failure: RefCell::new(None),
+            depth: Cell::new(0),
+            failed_calls: Cell::new(0),
+            nested: Cell::new(0),
+            nicks: Nicks::new(),
+            sent: RefCell::new(BTreeMap::new()),
+            counters: Cell::new(Counters::default()),
+            trace: RefCell::new(Vec::new()),
+        }
+    }
+
+    // ----- input -----
+
+    fn input_done(&self) -> bool {
+        self.position.get() >= self.data.len()
+    }
+
+    fn byte(&self) -> u8 {
+        let position = self.position.get();
+        self.position.set(position + 1);
+        self.data.get(position).copied().unwrap_or(0)
+    }
+
+    fn flag(&self) -> bool {
+        self.byte() & 1 == 1
+    }
+
+    fn nick_arg(&self) -> NickArg {
+        NickArg::decode(self.byte())
+    }
+
+    fn directory(&self) -> DirectoryId {
+        DIRECTORIES[usize::from(self.byte()) % DIRECTORIES.len()]
+    }
+
+    // ----- bookkeeping -----
+
+    fn count(&self, update: impl FnOnce(&mut Counters)) {
+        let mut counters = self.counters.get();
+        update(&mut counters);
+        self.counters.set(counters);
+    }
+
+    fn note(&self, line: impl FnOnce() -> String) {
+        if self.options.trace {
+            let indent = "  ".repeat(self.depth.get() as usize);
+            self.trace.borrow_mut().push(format!("{indent}{}", line()));
+        }
+    }
+
+    fn ptr(&self) -> *mut ffi::Tracker {
+        self.tracker.get()
+    }
+
+    fn user_data(&self) -> *mut c_void {
+        (self as *const Self).cast_mut().cast()
+    }
+
+    /// Re-raises a failure recorded inside a callback of the call that just returned.
+    fn propagate(&self) {
+        let failure = self.failure.borrow_mut().take();
+        if let Some(message) = failure {
+            panic!("{message}");
+        }
+    }
+
+    /// Common checks on every status; counts failures.
+    fn returned(&self, what: &str, status: u32) {
+        self.propagate();
+        ensure!(
+            status != ffi::PANIC && status != ffi::POISONED,
+            "{what}: the library panicked (status {status}): {}",
+            last_error()
+        );
+        if status != ffi::OK {
+            self.failed_calls.set(self.failed_calls.get() + 1);
+            ensure!(
+                !last_error().is_empty(),
+                "{what}: status {status} without a last-error message"
+            );
+        }
+    }
+
+    // ----- tracker lifecycle -----
+
+    /// Decodes a setup and creates the tracker (freeing the previous one) and a fresh model.
+    fn create(&self) {
+        let setup = Setup::decode(self.byte(), self.byte(), self.byte(), self.byte());
+        self.note(|| format!("create {setup:?}"));
+        let old = self.tracker.replace(std::ptr::null_mut());
+        // SAFETY: `old` is NULL or our tracker, not in use (creation happens at depth 0).
+        unsafe { ffi::nt_free(old) };
+        let mut tracker = std::ptr::null_mut();
+        let status = if setup.via_options {
+            let mut options = default_options();
+            if setup.on_event {
+                options.on_event = Some(on_event);
+            }
+            if setup.on_leave {
+                options.on_leave = Some(on_leave);
+            }
+            options.event_user_data = self.user_data();
+            if setup.log {
+                options.on_log = Some(on_log);
+                options.log_user_data = self.user_data();
+            }
+            options.log_level = setup.log_level;
+            options.max_nicks = setup.limits.max_nicks.unwrap_or(0);
+            options.max_directories = setup.limits.max_directories.unwrap_or(0);
+            options.pick_mode = u32::from(setup.pick == PickMode::RoundRobin);
+            // SAFETY: valid options and out pointer; the callbacks and user data (self)
+            // outlive the tracker, which Drop frees.
+            unsafe { ffi::nt_new_with_options(&options, &mut tracker) }
+        } else {
+            let on_leave: ffi::NickCallback = match setup.on_leave {
+                true => Some(on_leave),
+                false => None,
+            };
+            // SAFETY: as above.
+            unsafe { ffi::nt_new(on_leave, self.user_data(), &mut tracker) }
+        };
+        self.returned("create", status);
+        ensure!(
+            status == ffi::OK && !tracker.is_null(),
+            "create: status {status}"
+        );
+        self.tracker.set(tracker);
+        self.setup.set(setup);
+        *self.model.borrow_mut() = ReferenceModel::new(setup.limits, setup.pick);
+        self.sent.borrow_mut().clear();
+        self.count(|c| c.trackers_created += 1);
+    }
+
+    // ----- operations -----
+
+    /// Decodes and runs one operation. Opcode `% 16`:
+    ///
+    /// | opcode  | call                                                          |
+    /// |---------|---------------------------------------------------------------|
+    /// | 0, 1    | nt_update(nick, directory, flag)                              |
+    /// | 2       | nt_mark_present(nick, directory)                              |
+    /// | 3       | nt_mark_gone(nick, directory)                                 |
+    /// | 4       | nt_sync_peerlist: directory, shape byte, nicks                |
+    /// | 5       | nt_sync_peerlist_packed: directory, shape byte, content       |
+    /// | 6       | nt_remove_directory(directory, flag: count output or NULL)    |
+    /// | 7, 15   | nt_set_directory_connected(directory, flag)                   |
+    /// | 8       | nt_pick_directory(nick, flag: NULL output)                    |
+    /// | 9       | a query with unusual arguments (selector byte)                |
+    /// | 10      | nt_for_each_active_nick with a re-entrant visitor             |
+    /// | 11      | a call with a NULL tracker (selector byte)                    |
+    /// | 12      | a new tracker (setup, 4 bytes); nested: a full check instead  |
+    /// | 13      | nt_options_init / nt_new* with bad arguments, or a second     |
+    /// |         | tracker (selector byte, value byte)                           |
+    /// | 14      | the directory's last peerlist again, edited: directory, edit  |
+    /// |         | byte, nick, flag (packed or array)                            |
+    fn step(&self) {
+        self.count(|c| c.operations += 1);
+        match self.byte() % 16 {
+            0 | 1 => {
+                let (nick, directory, present) = (self.nick_arg(), self.directory(), self.flag());
+                self.report(nick, directory, Via::Update(present));
+            }
+            2 => self.report(self.nick_arg(), self.directory(), Via::MarkPresent),
+            14 => self.resync(),
+            3 => self.report(self.nick_arg(), self.directory(), Via::MarkGone),
+            4 => self.sync_array(),
+            5 => self.sync_packed(),
+            6 => self.remove_directory(),
+            7 | 15 => self.set_connected(),
+            8 => self.quietly("pick", || self.pick()),
+            9 => self.quietly("odd query", || self.odd_query()),
+            10 => self.for_each_reentrant(),
+            11 => self.null_tracker(),
+            12 if self.depth.get() == 0 => self.create(),
+            12 => self.check_all(),
+            _ => self.bad_creation(),
+        }
+    }
+
+    /// nt_update, nt_mark_present or nt_mark_gone.
+    fn report(&self, nick: NickArg, directory: DirectoryId, via: Via) {
+        let ptr = self.nicks.ptr(nick);
+        let present = matches!(via, Via::MarkPresent | Via::Update(true));
+        let expect = match self.nicks.expect(nick) {
+            Err(status) => Expect::Rejected(status),
+            Ok(name) => Expect::Model {
+                outcome: self.model.borrow_mut().update(&name, directory, present),
+            },
+        };
+        let what = format!("{via:?} {nick:?} on {directory}");
+        self.change(&what, expect, |tracker| match via {
+            // SAFETY (all three): our live tracker; `ptr` is NULL or valid per NickArg.
+            Via::Update(present) => unsafe { ffi::nt_update(tracker, ptr, directory, present) },
+            Via::MarkPresent => unsafe { ffi::nt_mark_present(tracker, ptr, directory) },
+            Via::MarkGone => unsafe { ffi::nt_mark_gone(tracker, ptr, directory) },
+        });
+    }
+
+    /// nt_sync_peerlist. Shape byte: bits 0-2 the count (`% 5`), bit 3 a NULL array, bit 4 a
+    /// count larger than any array can be instead (bit 5: `usize::MAX`), which must be
+    /// refused without reading the array.
+    fn sync_array(&self) {
+        let directory = self.directory();
+        let shape = self.byte();
+        let huge = shape & 0x10 != 0;
+        let count = match (huge, shape & 0x20 != 0) {
+            (false, _) => usize::from(shape & 7) % 5,
+            (true, false) => isize::MAX as usize / size_of::<*const c_char>() + 1,
+            (true, true) => usize::MAX,
+        };
+        let null_array = shape & 8 != 0;
+        let args: Vec<NickArg> = match huge {
+            false => (0..count).map(|_| self.nick_arg()).collect(),
+            true => Vec::new(),
+        };
+        let pointers: Vec<*const c_char> = args.iter().map(|&a| self.nicks.ptr(a)).collect();
+        let array = if null_array {
+            std::ptr::null()
+        } else {
+            pointers.as_ptr()
+        };
+        let checked: Result<Vec<String>, u32> = if count == 0 {
+            Ok(Vec::new())
+        } else if null_array {
+            Err(ffi::NULL_ARGUMENT)
+        } else if huge {
+            Err(ffi::INVALID_ARGUMENT)
+        } else {
+            args.iter().map(|&a| self.nicks.expect(a)).collect()
+        };
+        let what = format!("sync {directory} {args:?} count={count} null_array={null_array}");
+        self.sync(&what, directory, checked, |tracker| {
+            // SAFETY: our tracker; `array` is NULL, or `count` pointers (each NULL or valid),
+            // or `count` is a length the header says is refused before anything is read.
+            unsafe { ffi::nt_sync_peerlist(tracker, directory, array, count) }
+        });
+    }
+
+    /// nt_sync_peerlist_packed. Shape byte `% 4`: 0 well-formed from up to `(shape >> 2) % 5`
+    /// nick arguments (NULL becomes an empty entry), 1 the same without the final NUL, 2 a
+    /// NULL buffer with a length `(shape >> 2) % 8`, or with bit 5 a length larger than any
+    /// array can be (bit 4: `usize::MAX`) and a NULL or (bit 6) a 1-byte buffer, 3 raw bytes
+    /// from the input (length byte `% 24`, then the bytes). Bit 7: an empty buffer is NULL.
+    fn sync_packed(&self) {
+        self.count(|c| c.packed_syncs += 1);
+        let directory = self.directory();
+        let shape = self.byte();
+        let mut buffer: Vec<u8> = Vec::new();
+        let mut null = false;
+        let mut len_override = None;
+        match shape % 4 {
+            0 | 1 => {
+                for _ in 0..(shape >> 2) % 5 {
+                    let arg = self.nick_arg();
+                    buffer.extend_from_slice(self.nicks.bytes(arg).unwrap_or(b""));
+                    buffer.push(0);
+                }
+                if shape % 4 == 1 {
+                    buffer.pop();
+                }
+            }
+            2 if shape & 0x20 != 0 => {
+                buffer.push(0);
+                null = shape & 0x40 == 0;
+                len_override = Some(match shape & 0x10 != 0 {
+                    true => usize::MAX,
+                    false => isize::MAX as usize + 1,
+                });
+            }
+            2 => {
+                null = true;
+                len_override = Some(usize::from(shape >> 2) % 8);
+            }
+            _ => {
+                let len = usize::from(self.byte()) % 24;
+                buffer = (0..len).map(|_| self.byte()).collect();
+            }
+        }
+        // Exactly `len` bytes, so an over-read is out of bounds.
+        let buffer = buffer.into_boxed_slice();
+        let len = len_override.unwrap_or(buffer.len());
+        let pointer: *const c_char = if null || (buffer.is_empty() && shape & 0x80 != 0) {
+            std::ptr::null()
+        } else {
+            buffer.as_ptr().cast()
+        };
+        let checked = expect_packed((!pointer.is_null()).then_some(&buffer[..]), len);
+        let what = format!(
+            "sync_packed {directory} {buffer:?} len={len} null={}",
+            pointer.is_null()
+        );
+        self.sync(&what, directory, checked, |tracker| {
+            // SAFETY: our tracker; `pointer` is NULL, or `len` readable bytes, or `len` is a
+            // length the header says is refused before anything is read.
+            unsafe { ffi::nt_sync_peerlist_packed(tracker, directory, pointer, len) }
+        });
+    }
+
+    fn sync(
+        &self,
+        what: &str,
+        directory: DirectoryId,
+        checked: Result<Vec<String>, u32>,
+        call: impl FnOnce(*mut ffi::Tracker) -> u32,
+    ) {
+        let expect = match &checked {
+            Err(status) => Expect::Rejected(*status),
+            Ok(names) => {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                let outcome = self.model.borrow_mut().sync_peerlist(directory, &names);
+                Expect::Model { outcome }
+            }
+        };
+        let status = self.change(what, expect, call);
+        if let Ok(names) = checked
+            && status == ffi::OK
+        {
+            self.sent.borrow_mut().insert(directory, names);
+        }
+    }
+
+    /// Resends the directory's last accepted peerlist with a typical edit (`edit_peerlist`),
+    /// as an array of C strings or packed, the way directories resend their lists.
+    fn resync(&self) {
+        let directory = self.directory();
+        let edit = self.byte();
+        let nick = match self.nick_arg() {
+            NickArg::Valid(i) => i,
+            _ => 0,
+        };
+        let packed = self.flag();
+        let nick = self.nicks.valid[nick].to_str().unwrap().to_owned();
+        let last = self
+            .sent
+            .borrow()
+            .get(&directory)
+            .cloned()
+            .unwrap_or_default();
+        let names = edit_peerlist(&last, edit, nick);
+        let what = format!("resync {directory} {names:?} packed={packed}");
+        let strings: Vec<CString> = names
+            .iter()
+            .map(|n| CString::new(n.as_str()).expect("accepted nicks have no NUL"))
+            .collect();
+        if packed {
+            let buffer: Box<[u8]> = strings
+                .iter()
+                .flat_map(|s| s.as_bytes_with_nul())
+                .copied()
+                .collect();
+            let pointer: *const c_char = buffer.as_ptr().cast();
+            self.sync(&what, directory, Ok(names), |tracker| {
+                // SAFETY: our tracker; `buffer.len()` readable bytes.
+                unsafe { ffi::nt_sync_peerlist_packed(tracker, directory, pointer, buffer.len()) }
+            });
+        } else {
+            let pointers: Vec<*const c_char> = strings.iter().map(|s| s.as_ptr()).collect();
+            self.sync(&what, directory, Ok(names), |tracker| {
+                // SAFETY: our tracker; `pointers.len()` valid C strings.
+                unsafe {
+                    ffi::nt_sync_peerlist(tracker, directory, pointers.as_ptr(), pointers.len())
+                }
+            });
+        }
+    }
+
+    fn remove_directory(&self) {
+        let directory = self.directory();
+        let with_count = self.flag();
+        let events = self.model.borrow_mut().remove_directory(directory);
+        let leaves = events.len();
+        let mut gone = UNTOUCHED as usize;
+        let out: *mut usize = if with_count {
+            &mut gone
+        } else {
+            std::ptr::null_mut()
+        };
+        let expect = Expect::Model {
+            outcome: Ok(events),
+        };
+        let what = format!("remove_directory {directory}");
+        self.change(&what, expect, |tracker| {
+            // SAFETY: our tracker; `out` is NULL or a writable usize.
+            unsafe { ffi::nt_remove_directory(tracker, directory, out) }
+        });
+        if with_count {
+            ensure!(
+                gone == leaves,
+                "{what}: gone count {gone}, expected {leaves}"
+            );
+        }
+    }
+
+    fn set_connected(&self) {
+        let directory = self.directory();
+        let connected = self.flag();
+        let outcome = self
+            .model
+            .borrow_mut()
+            .set_directory_connected(directory, connected);
+        if let Ok(events) = &outcome
+            && !events.is_empty()
+        {
+            self.count(|c| match connected {
+                true => c.reconnects_with_joins += 1,
+                false => c.disconnects_with_leaves += 1,
+            });
+        }
+        let expect = Expect::Model { outcome };
+        let what = format!("set_connected {directory} {connected}");
+        self.change(&what, expect, |tracker| {
+            // SAFETY: our tracker.
+            unsafe { ffi::nt_set_directory_connected(tracker, directory, connected) }
+        });
+    }
+
+    /// Runs one changing call and checks its status, its events (delivered through the
+    /// callbacks while it runs) and, if refused, that nothing changed.
+    fn change(
+        &self,
+        what: &str,
+        expect: Expect,
+        call: impl FnOnce(*mut ffi::Tracker) -> u32,
+    ) -> u32 {
+        let mut frame = Frame::new();
+        let mut expected_events = Vec::new();
+        if let Expect::Model {
+            outcome: Ok(events),
+        } = &expect
+        {
+            expected_events = events.clone();
+            frame = delivered(self.setup.get(), events);
+        }
+        let stats_before = self.stats();
+        let message_before = last_error();
+        let (failed_before, nested_before) = (self.failed_calls.get(), self.nested.get());
+        let logs_before = self.counters.get().logs;
+        self.note(|| format!("{what}: expecting {}", describe(&expect)));
+
+        self.frames.borrow_mut().push(frame);
+        let status = call(self.ptr());
+        let frame = self.frames.borrow_mut().pop().expect("our frame");
+        self.returned(what, status);
+        self.note(|| format!("{what}: status {status}"));
+
+        // Events: all delivered, in order (the callbacks compared each one).
+        ensure!(frame.is_empty(), "{what}: events not delivered: {frame:?}");
+        let nested_ran = self.nested.get() != nested_before;
+        match expect {
+            Expect::Rejected(expected) => {
+                ensure!(
+                    status == expected,
+                    "{what}: status {status}, expected {expected}"
+                );
+                ensure!(
+                    self.counters.get().logs == logs_before,
+                    "{what}: a call that changed nothing logged"
+                );
+                self.count(|c| c.invalid_argument_rejections += 1);
+            }
+            Expect::Model { outcome: Ok(_) } => {
+                ensure!(
+                    status == ffi::OK,
+                    "{what}: status {status} ({}), the model accepts it with events {:?}",
+                    last_error(),
+                    expected_events
+                );
+                if self.failed_calls.get() == failed_before {
+                    ensure!(
+                        last_error() == message_before,
+                        "{what}: a successful call changed the last-error message"
+                    );
+                }
+                let joins = expected_events.iter().filter(|e| e.kind == EventKind::Join);
+                let joins = joins.count() as u64;
+                let leaves = expected_events.len() as u64 - joins;
+                self.count(|c| {
+                    c.joins += joins;
+                    c.leaves += leaves;
+                });
+            }
+            Expect::Model {
+                outcome: Err(refusal),
+            } => {
+                let reported = match status {
+                    ffi::NICK_LIMIT => refusal
+                        .0
+                        .iter()
+                        .find(|e| matches!(e, LimitError::Nicks { .. })),
+                    ffi::DIRECTORY_LIMIT => refusal
+                        .0
+                        .iter()
+                        .find(|e| matches!(e, LimitError::Directories { .. })),
+                    _ => None,
+                };
+                let Some(reported) = reported else {
+                    panic!("{what}: status {status}, the model refuses with one of {refusal:?}");
+                };
+                ensure!(
+                    last_error() == reported.to_string(),
+                    "{what}: message {:?}, expected {:?}",
+                    last_error(),
+                    reported.to_string()
+                );
+                self.count(|c| match reported {
+                    LimitError::Nicks { .. } => c.nick_limit_refusals += 1,
+                    LimitError::Directories { .. } => c.directory_limit_refusals += 1,
+                });
+            }
+        }
+        if status != ffi::OK && !nested_ran {
+            ensure!(
+                self.stats() == stats_before,
+                "{what}: refused with {status} but the counters changed"
+            );
+        }
+        status
+    }
+
+    fn pick(&self) {
+        self.count(|c| c.picks += 1);
+        let nick = self.nick_arg();
+        let null_out = self.byte().is_multiple_of(8);
+        let mut picked = UNTOUCHED;
+        let out: *mut u64 = if null_out {
+            std::ptr::null_mut()
+        } else {
+            &mut picked
+        };
+        let expected = match self.nicks.expect(nick) {
+            Err(status) => Err(status),
+            Ok(_) if null_out => Err(ffi::NULL_ARGUMENT),
+            Ok(name) => Ok(self.model.borrow_mut().pick_directory(&name)),
+        };
+        // SAFETY: our tracker; `ptr` per NickArg; `out` NULL or writable.
+        let status = unsafe { ffi::nt_pick_directory(self.ptr(), self.nicks.ptr(nick), out) };
+        let what = format!("pick {nick:?} null_out={null_out}");
+        self.returned(&what, status);
+        self.note(|| format!("{what}: status {status}, {picked}, expected {expected:?}"));
+        match expected {
+            Err(expected) => {
+                ensure!(
+                    status == expected,
+                    "{what}: status {status}, expected {expected}"
+                );
+                ensure!(picked == UNTOUCHED, "{what}: output written on failure");
+            }
+            Ok(Pick::NotActive) => {
+                ensure!(
+                    status == ffi::NICK_NOT_ACTIVE,
+                    "{what}: status {status}, expected 9"
+                );
+                ensure!(picked == UNTOUCHED, "{what}: output written on failure");
+            }
+            Ok(pick) => {
+                ensure!(
+                    status == ffi::OK,
+                    "{what}: status {status}, expected {pick:?}"
+                );
+                ensure!(
+                    pick.allows(Some(picked)),
+                    "{what}: picked {picked}, expected {pick:?}"
+                );
+            }
+        }
+    }
+
+    /// Query functions with unusual arguments: NULL outputs, small buffers, bad nicks.
+    fn odd_query(&self) {
+        let selector = self.byte();
+        let nick = self.nick_arg();
+        let tracker = self.ptr();
+        let ptr = self.nicks.ptr(nick);
+        let checked = self.nicks.expect(nick);
+        let nick_status = checked.as_ref().err().copied();
+        let what = format!("odd query {} {nick:?}", selector % 8);
+        match selector % 8 {
+            0 => {
+                // SAFETY: our tracker; nick per NickArg; NULL output.
+                let status = unsafe { ffi::nt_is_active(tracker, ptr, std::ptr::null_mut()) };
+                self.returned(&what, status);
+                let expected = nick_status.unwrap_or(ffi::NULL_ARGUMENT);
+                ensure!(
+                    status == expected,
+                    "{what}: status {status}, expected {expected}"
+                );
+            }
+            1 => {
+                let mut buffer = [UNTOUCHED; 4];
+                // SAFETY: as above; NULL out_len.
+                let status = unsafe {
+                    ffi::nt_active_directories(
+                        tracker,
+                        ptr,
+                        buffer.as_mut_ptr(),
+                        4,
+                        std::ptr::null_mut(),
+                    )
+                };
+                self.returned(&what, status);
+                let expected = nick_status.unwrap_or(ffi::NULL_ARGUMENT);
+                ensure!(
+                    status == expected,
+                    "{what}: status {status}, expected {expected}"
+                );
+                ensure!(
+                    buffer == [UNTOUCHED; 4],
+                    "{what}: buffer written on failure"
+                );
+            }
+            2 => {
+                let mut len = UNTOUCHED as usize;
+                let capacity = 1 + usize::from(selector >> 3) % 4;
+                // SAFETY: as above; NULL buffer with a non-zero capacity.
+                let status = unsafe {
+                    ffi::nt_active_directories(
+                        tracker,
+                        ptr,
+                        std::ptr::null_mut(),
+                        capacity,
+                        &mut len,
+                    )
+                };
+                self.returned(&what, status);
+                let expected = nick_status.unwrap_or(ffi::NULL_ARGUMENT);
+                ensure!(
+                    status == expected,
+                    "{what}: status {status}, expected {expected}"
+                );
+                ensure!(
+                    len == UNTOUCHED as usize,
+                    "{what}: length written on failure"
+                );
+            }
+            3 => {
+                let capacity = usize::from(selector >> 3) % 4;
+                let mut buffer = [UNTOUCHED; 4];
+                let mut len = UNTOUCHED as usize;
+                // SAFETY: as above; `capacity` <= 4 writable slots.
+                let status = unsafe {
+                    ffi::nt_active_directories(
+                        tracker,
+                        ptr,
+                        buffer.as_mut_ptr(),
+                        capacity,
+                        &mut len,
+                    )
+                };
+                self.returned(&what, status);
+                match checked {
+                    Err(expected) => {
+                        ensure!(
+                            status == expected,
+                            "{what}: status {status}, expected {expected}"
+                        );
+                        ensure!(
+                            len == UNTOUCHED as usize,
+                            "{what}: length written on failure"
+                        );
+                    }
+                    Ok(name) => {
+                        let directories = self.model.borrow().active_directories(&name);
+                        ensure!(
+                            len == directories.len(),
+                            "{what}: length {len}, expected {directories:?}"
+                        );
+                        if directories.len() > capacity {
+                            ensure!(
+                                status == ffi::BUFFER_TOO_SMALL,
+                                "{what}: status {status}, expected 6"
+                            );
+                            ensure!(
+                                buffer == [UNTOUCHED; 4],
+                                "{what}: buffer written although too small"
+                            );
+                        } else {
+                            ensure!(status == ffi::OK, "{what}: status {status}");
+                            ensure!(
+                                buffer[..len] == directories[..],
+                                "{what}: {buffer:?}, expected {directories:?}"
+                            );
+                            ensure!(
+                                buffer[len..].iter().all(|&d| d == UNTOUCHED),
+                                "{what}: wrote past the length"
+                            );
+                        }
+                    }
+                }
+            }
+            4 => {
+                // SAFETY: our tracker; NULL output.
+                let status = unsafe { ffi::nt_active_nick_count(tracker, std::ptr::null_mut()) };
+                self.returned(&what, status);
+                ensure!(status == ffi::NULL_ARGUMENT, "{what}: status {status}");
+            }
+            5 => {
+                // SAFETY: our tracker; NULL output.
+                let status = unsafe { ffi::nt_get_stats(tracker, std::ptr::null_mut()) };
+                self.returned(&what, status);
+                ensure!(status == ffi::NULL_ARGUMENT, "{what}: status {status}");
+            }
+            6 => {
+                // SAFETY: our tracker; NULL visitor.
+                let status =
+                    unsafe { ffi::nt_for_each_active_nick(tracker, None, std::ptr::null_mut()) };
+                self.returned(&what, status);
+                ensure!(status == ffi::NULL_ARGUMENT, "{what}: status {status}");
+            }
+            _ => {
+                let mut active = false;
+                let sentinel = selector & 0x80 != 0;
+                active |= sentinel;
+                // SAFETY: our tracker; nick per NickArg; writable output.
+                let status = unsafe { ffi::nt_is_active(tracker, ptr, &mut active) };
+                self.returned(&what, status);
+                match checked {
+                    Err(expected) => {
+                        ensure!(
+                            status == expected,
+                            "{what}: status {status}, expected {expected}"
+                        );
+                        ensure!(active == sentinel, "{what}: output written on failure");
+                    }
+                    Ok(name) => {
+                        ensure!(status == ffi::OK, "{what}: status {status}");
+                        let expected = self.model.borrow().is_active(&name);
+                        ensure!(active == expected, "{what}: {active}, expected {expected}");
+                    }
+                }
+                // Static strings: never NULL, always UTF-8.
+                // SAFETY: nt_status_str and nt_version return static C strings.
+                let text = unsafe { CStr::from_ptr(ffi::nt_status_str(u32::from(selector))) };
+                ensure!(
+                    text.to_str().is_ok_and(|t| !t.is_empty()),
+                    "nt_status_str({selector})"
+                );
+                // SAFETY: as above.
+                let version = unsafe { CStr::from_ptr(ffi::nt_version()) }
+                    .to_str()
+                    .unwrap();
+                ensure!(version.split('.').count() == 3, "nt_version {version:?}");
+            }
+        }
+    }
+
+    /// nt_for_each_active_nick with a visitor that checks each nick against the snapshot the
+    /// model had at the call and may re-enter (and change) the tracker meanwhile.
+    fn for_each_reentrant(&self) {
+        let snapshot: VecDeque<String> = self.model.borrow().active_nicks().into();
+        self.note(|| format!("for_each: expecting {snapshot:?}"));
+        self.visits.borrow_mut().push(snapshot);
+        // SAFETY: our tracker; the visitor and user data (self) are valid for the call.
+        let status =
+            unsafe { ffi::nt_for_each_active_nick(self.ptr(), Some(visit), self.user_data()) };
+        let rest = self.visits.borrow_mut().pop().expect("our snapshot");
+        self.returned("for_each", status);
+        ensure!(status == ffi::OK, "for_each: status {status}");
+        ensure!(rest.is_empty(), "for_each: nicks not visited: {rest:?}");
+    }
+
+    /// Every tracker function with a NULL tracker and otherwise valid arguments.
+    fn null_tracker(&self) {
+        let selector = self.byte() % 14;
+        let null = std::ptr::null_mut::<ffi::Tracker>();
+        let nick = self.nicks.ptr(NickArg::Valid(0));
+        let mut out_u64 = UNTOUCHED;
+        let mut out_usize = UNTOUCHED as usize;
+        let mut out_bool = false;
+        let mut stats = ffi::Stats::default();
+        // SAFETY: every call gets a NULL tracker, which the header says is reported; the
+        // other arguments are valid.
+        let status = unsafe {
+            match selector {
+                0 => ffi::nt_update(null, nick, 1, true),
+                1 => ffi::nt_mark_present(null, nick, 1),
+                2 => ffi::nt_mark_gone(null, nick, 1),
+                3 => ffi::nt_remove_directory(null, 1, &mut out_usize),
+                4 => ffi::nt_set_directory_connected(null, 1, false),
+                5 => ffi::nt_sync_peerlist(null, 1, &nick, 1),
+                6 => ffi::nt_sync_peerlist_packed(null, 1, c"a".as_ptr(), 2),
+                7 => ffi::nt_is_active(null, nick, &mut out_bool),
+                8 => ffi::nt_active_directories(null, nick, &mut out_u64, 1, &mut out_usize),
+                9 => ffi::nt_pick_directory(null, nick, &mut out_u64),
+                10 => ffi::nt_active_nick_count(null, &mut out_usize),
+                11 => ffi::nt_get_stats(null, &mut stats),
+                12 => ffi::nt_for_each_active_nick(null, Some(visit), self.user_data()),
+                _ => {
+                    ffi::nt_free(null);
+                    ffi::NULL_ARGUMENT
+                }
+            }
+        };
+        let what = format!("NULL tracker {selector}");
+        self.returned(&what, status);
+        ensure!(status == ffi::NULL_ARGUMENT, "{what}: status {status}");
+        ensure!(
+            out_u64 == UNTOUCHED && out_usize == UNTOUCHED as usize && !out_bool,
+            "{what}: output written on failure"
+        );
+        ensure!(
+            stats == ffi::Stats::default(),
+            "{what}: stats written on failure"
+        );
+    }
+
+    /// nt_options_init / nt_new / nt_new_with_options with bad arguments, which must fail
+    /// without writing the output, and one good creation with random options.
+    fn bad_creation(&self) {
+        let selector = self.byte();
+        let value = self.byte();
+        let sentinel = std::ptr::dangling_mut::<ffi::Tracker>();
+        let mut out = sentinel;
+        let mut options = default_options();
+        let what = format!("creation {} {value}", selector % 9);
+        // SAFETY (all): valid options/out pointers except the one deliberately NULL.
+        let (status, expected) = match selector % 9 {
+            0 => (
+                unsafe { ffi::nt_options_init(std::ptr::null_mut(), ffi::OPTIONS_VERSION) },
+                ffi::NULL_ARGUMENT,
+            ),
+            8 => {
+                // An unknown layout version: refused, and the struct is not touched.
+                let version = match u32::from(value) {
+                    ffi::OPTIONS_VERSION => u32::MAX,
+                    other => other,
+                };
+                options.max_nicks = 12345;
+                let status = unsafe { ffi::nt_options_init(&mut options, version) };
+                ensure!(
+                    options.max_nicks == 12345,
+                    "{what}: options written on failure"
+                );
+                (status, ffi::INVALID_ARGUMENT)
+            }
+            1 => (
+                unsafe { ffi::nt_new_with_options(std::ptr::null(), &mut out) },
+                ffi::NULL_ARGUMENT,
+            ),
+            2 => (
+                unsafe { ffi::nt_new_with_options(&options, std::ptr::null_mut()) },
+                ffi::NULL_ARGUMENT,
+            ),
+            3 => {
+                options.version = if u32::from(value) == ffi::OPTIONS_VERSION {
+                    u32::MAX
+                } else {
+                    u32::from(value)
+                };
+                (
+                    unsafe { ffi::nt_new_with_options(&options, &mut out) },
+                    ffi::INVALID_ARGUMENT,
+                )
+            }
+            4 => {
+                options.log_level = [0, 5, 6, u32::MAX][usize::from(value) % 4];
+                (
+                    unsafe { ffi::nt_new_with_options(&options, &mut out) },
+                    ffi::INVALID_ARGUMENT,
+                )
+            }
+            5 => {
+                options.pick_mode = 2 + u32::from(value);
+                (
+                    unsafe { ffi::nt_new_with_options(&options, &mut out) },
+                    ffi::INVALID_ARGUMENT,
+                )
+            }
+            6 => (
+                unsafe { ffi::nt_new(Some(on_leave), self.user_data(), std::ptr::null_mut()) },
+                ffi::NULL_ARGUMENT,
+            ),
+            _ => {
+                // A second tracker with random options and counting callbacks: one join,
+                // then nt_free, which calls nothing (no leave for the nick still active).
+                let calls = Cell::new(0u32);
+                options.max_nicks = usize::from(value % 4);
+                options.max_directories = usize::from(value >> 4);
+                options.pick_mode = u32::from(value >> 7);
+                options.on_event = Some(count_event);
+                options.on_leave = Some(count_leave);
+                options.event_user_data = (&calls as *const Cell<u32>).cast_mut().cast();
+                let status = unsafe { ffi::nt_new_with_options(&options, &mut out) };
+                self.returned(&what, status);
+                ensure!(
+                    status == ffi::OK && out != sentinel && !out.is_null(),
+                    "{what}: {status}"
+                );
+                let status = unsafe { ffi::nt_mark_present(out, c"alice".as_ptr(), 7) };
+                self.returned(&what, status);
+                ensure!(
+                    status == ffi::OK && calls.get() == 1,
+                    "{what}: join {status}"
+                );
+                // SAFETY: created above, used by nothing else; `calls` outlives it.
+                unsafe { ffi::nt_free(out) };
+                ensure!(calls.get() == 1, "{what}: nt_free called a callback");
+                return;
+            }
+        };
+        self.returned(&what, status);
+        ensure!(
+            status == expected,
+            "{what}: status {status}, expected {expected}"
+        );
+        ensure!(out == sentinel, "{what}: output written on failure");
+    }
+
+    // ----- callbacks -----
+
+    /// Runs a callback body: nothing after a failure, and a failure (panic) is recorded to
+    /// be re-raised once the call that runs the callback returns.
+    fn in_callback(&self, body: impl FnOnce()) {
+        if self.failure.borrow().is_some() {
+            return;
+        }
+        self.count(|c| c.callbacks += 1);
+        let result = catch_unwind(AssertUnwindSafe(body));
+        if let Err(payload) = result {
+            let message = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "non-string panic".to_owned());
+            *self.failure.borrow_mut() = Some(message);
+        }
+    }
+
+    /// Checks one callback invocation against the next one expected of the running call.
+    fn received(&self, delivery: Delivered) {
+        self.note(|| format!("callback {delivery:?}"));
+        let expected = self
+            .frames
+            .borrow_mut()
+            .last_mut()
+            .and_then(VecDeque::pop_front);
+        ensure!(
+            expected.as_ref() == Some(&delivery),
+            "callback {delivery:?}, expected {expected:?}"
+        );
+    }
+
+    /// What a callback does besides checking what it received, decided by the next byte.
+    fn maybe_reenter(&self) {
+        let reentrancy = self.setup.get().reentrancy;
+        if reentrancy == 0 {
+            return;
+        }
+        match self.byte() % 8 {
+            0..=2 => {}
+            3 | 4 => {
+                self.count(|c| c.nested_checks += 1);
+                self.check_all();
+            }
+            5 => self.pick(),
+            _ if reentrancy >= 2 && self.depth.get() < MAX_DEPTH => {
+                self.count(|c| c.nested_operations += 1);
+                self.nested.set(self.nested.get() + 1);
+                self.depth.set(self.depth.get() + 1);
+                self.step();
+                self.check_all();
+                self.depth.set(self.depth.get() - 1);
+            }
+            _ => self.check_all(),
+        }
+    }
+
+    // ----- whole-state comparison -----
+
+    fn stats(&self) -> ffi::Stats {
+        let mut stats = ffi::Stats::default();
+        // SAFETY: our tracker; writable output.
+        let status = unsafe { ffi::nt_get_stats(self.ptr(), &mut stats) };
+        self.returned("nt_get_stats", status);
+        ensure!(status == ffi::OK, "nt_get_stats: status {status}");
+        stats
+    }
+
+    fn active_nicks(&self) -> Vec<String> {
+        let mut nicks: Vec<String> = Vec::new();
+        // SAFETY: our tracker; `collect` only pushes onto `nicks`, alive for the call.
+        let status = unsafe {
+            ffi::nt_for_each_active_nick(
+                self.ptr(),
+                Some(collect),
+                (&mut nicks as *mut Vec<String>).cast(),
+            )
+        };
+        self.returned("nt_for_each_active_nick", status);
+        ensure!(
+            status == ffi::OK,
+            "nt_for_each_active_nick: status {status}"
+        );
+        nicks
+    }
+
+    /// Compares everything observable with the model (without changing anything).
+    fn check_all(&self) {
+        self.quietly("whole-state check", || self.compare_all());
+    }
+
+    /// Runs calls that change nothing (queries), which must not log.
+    fn quietly(&self, what: &str, calls: impl FnOnce()) {
+        let logs_before = self.counters.get().logs;
+        calls();
+        ensure!(
+            self.counters.get().logs == logs_before,
+            "{what}: a query logged"
+        );
+    }
+
+    fn compare_all(&self) {
+        let (expected_stats, expected_active, names) = {
+            let model = self.model.borrow();
+            let mut names: Vec<String> = self.nicks.names().map(str::to_owned).collect();
+            for nick in model.held_nicks() {
+                if !names.contains(&nick) {
+                    names.push(nick);
+                }
+            }
+            let names: Vec<(String, bool, Vec<DirectoryId>)> = names
+                .into_iter()
+                .map(|n| {
+                    let (active, dirs) = (model.is_active(&n), model.active_directories(&n));
+                    (n, active, dirs)
+                })
+                .collect();
+            (model.stats(), model.active_nicks(), names)
+        };
+        let stats = self.stats();
+        ensure!(
+            to_stats(stats) == expected_stats,
+            "stats {stats:?}, model {expected_stats:?}"
+        );
+        let mut count = UNTOUCHED as usize;
+        // SAFETY: our tracker; writable output.
+        let status = unsafe { ffi::nt_active_nick_count(self.ptr(), &mut count) };
+        self.returned("nt_active_nick_count", status);
+        ensure!(
+            status == ffi::OK && count == expected_active.len(),
+            "active count {count} ({status}), model {}",
+            expected_active.len()
+        );
+        let active = self.active_nicks();
+        ensure!(
+            active == expected_active,
+            "active nicks {active:?}, model {expected_active:?}"
+        );
+        for (name, expected_is_active, expected_directories) in names {
+            let nick = CString::new(name.clone()).expect("nicks have no NUL");
+            let mut is_active = !expected_is_active;
+            // SAFETY: our tracker; a valid C string; writable output.
+            let status = unsafe { ffi::nt_is_active(self.ptr(), nick.as_ptr(), &mut is_active) };
+            self.returned("nt_is_active", status);
+            ensure!(
+                status == ffi::OK && is_active == expected_is_active,
+                "is_active({name}) = {is_active} ({status}), model {expected_is_active}"
+            );
+            // The two-call pattern: ask for the length, then fetch.
+            let mut len = UNTOUCHED as usize;
+            // SAFETY: capacity 0 with a NULL buffer is allowed.
+            let status = unsafe {
+                ffi::nt_active_directories(
+                    self.ptr(),
+                    nick.as_ptr(),
+                    std::ptr::null_mut(),
+                    0,
+                    &mut len,
+                )
+            };
+            self.returned("nt_active_directories", status);
+            let expected_status = if expected_directories.is_empty() {
+                ffi::OK
+            } else {
+                ffi::BUFFER_TOO_SMALL
+            };
+            ensure!(
+                status == expected_status && len == expected_directories.len(),
+                "active_directories({name}) length {len} ({status}), model {expected_directories:?}"
+            );
+            let mut directories = vec![UNTOUCHED; len];
+            // SAFETY: `len` writable slots.
+            let status = unsafe {
+                ffi::nt_active_directories(
+                    self.ptr(),
+                    nick.as_ptr(),
+                    directories.as_mut_ptr(),
+                    directories.len(),
+                    &mut len,
+                )
+            };
+            self.returned("nt_active_directories", status);
+            ensure!(
+                status == ffi::OK && directories == expected_directories,
+                "active_directories({name}) = {directories:?} ({status}), model {expected_directories:?}"
+            );
+        }
+    }
+}
+
+fn default_options() -> ffi::Options {
+    let mut options = ffi::Options {
+        version: 0,
+        on_event: None,
+        on_leave: None,
+        event_user_data: std::ptr::null_mut(),
+        on_log: None,
+        log_user_data: std::ptr::null_mut(),
+        log_level: 0,
+        max_nicks: 7,
+        max_directories: 7,
+        pick_mode: 7,
+    };
+    // SAFETY: a writable nt_options.
+    let status = unsafe { ffi::nt_options_init(&mut options, ffi::OPTIONS_VERSION) };
+    assert_eq!(status, ffi::OK, "nt_options_init");
+    assert!(
+        options.version == ffi::OPTIONS_VERSION
+            && options.on_event.is_none()
+            && options.on_leave.is_none()
+            && options.on_log.is_none()
+            && options.log_level == 3
+            && options.max_nicks == 0
+            && options.max_directories == 0
+            && options.pick_mode == 0,
+        "nt_options_init defaults"
+    );
+    options
+}
+
+fn to_stats(stats: ffi::Stats) -> Stats {
+    Stats {
+        nicks: stats.nicks,
+        active_nicks: stats.active_nicks,
+        directories: stats.directories,
+        connected_directories: stats.connected_directories,
+        joins: stats.joins,
+        leaves: stats.leaves,
+    }
+}
+
+/// The callback invocations `events` make with this setup, in order: per event, the event
+/// callback, then for a leave the leave callback.
+fn delivered(setup: Setup, events: &[ModelEvent]) -> Frame {
+    let mut frame = Frame::new();
+    for event in events {
+        if setup.on_event {
+            frame.push_back(Delivered::Event(event.clone()));
+        }
+        if setup.on_leave && event.kind == EventKind::Leave {
+            frame.push_back(Delivered::Leave(event.nick.clone()));
+        }
+    }
+    frame
+}
+
+fn describe(expect: &Expect) -> String {
+    match expect {
+        Expect::Rejected(status) => format!("status {status}"),
+        Expect::Model { outcome } => format!("{outcome:?}"),
+    }
+}
+
+/// This thread's last-error message.
+fn last_error() -> String {
+    // SAFETY: never NULL, valid until the next failing call on this thread.
+    let message = unsafe { CStr::from_ptr(ffi::nt_last_error_message()) };
+    message.to_string_lossy().into_owned()
+}
+
+/// Reads a nick handed to a callback: non-NULL, 1..=NT_MAX_NICK_LEN bytes, UTF-8.
+///
+/// # Safety
+/// `nick` must be NULL or a NUL-terminated string.
+unsafe fn callback_nick(nick: *const c_char) -> String {
+    ensure!(!nick.is_null(), "a callback received a NULL nick");
+    // SAFETY: per this function's contract.
+    let bytes = unsafe { CStr::from_ptr(nick) }.to_bytes();
+    ensure!(
+        (1..=ffi::MAX_NICK_LEN).contains(&bytes.len()),
+        "a callback received a nick of {} bytes",
+        bytes.len()
+    );
+    String::from_utf8(bytes.to_vec()).expect("a callback received a nick that is not UTF-8")
+}
+
+/// # Safety
+/// `user_data` is the harness that created the tracker.
+unsafe fn harness<'h>(user_data: *mut c_void) -> &'h Harness<'h> {
+    // SAFETY: per this function's contract; the harness outlives its tracker.
+    unsafe { &*user_data.cast::<Harness<'h>>() }
+}
+
+unsafe extern "C" fn on_event(user_data: *mut c_void, event: *const ffi::Event) {
+    // SAFETY: registered with the harness as user data.
+    let h = unsafe { harness(user_data) };
+    h.in_callback(|| {
+        ensure!(!event.is_null(), "NULL event");
+        // SAFETY: valid for the duration of the callback.
+        let event = unsafe { &*event };
+        let kind = match event.kind {
+            ffi::EVENT_JOIN => EventKind::Join,
+            ffi::EVENT_LEAVE => EventKind::Leave,
+            other => panic!("unknown event kind {other}"),
+        };
+        // SAFETY: the library passes a NUL-terminated nick.
+        let nick = unsafe { callback_nick(event.nick) };
+        h.received(Delivered::Event(ModelEvent {
+            kind,
+            nick,
+            directory: event.directory,
+        }));
+        h.maybe_reenter();
+    });
+}
+
+unsafe extern "C" fn on_leave(user_data: *mut c_void, nick: *const c_char) {
+    // SAFETY: registered with the harness as user data.
+    let h = unsafe { harness(user_data) };
+    h.in_callback(|| {
+        // SAFETY: the library passes a NUL-terminated nick.
+        let nick = unsafe { callback_nick(nick) };
+        h.received(Delivered::Leave(nick));
+        h.maybe_reenter();
+    });
+}
+
+unsafe extern "C" fn on_log(user_data: *mut c_void, level: u32, message: *const c_char) {
+    // SAFETY: registered with the harness as user data.
+    let h = unsafe { harness(user_data) };
+    h.in_callback(|| {
+        h.count(|c| c.logs += 1);
+        let enabled = h.setup.get().log_level;
+        ensure!(
+            (1..=enabled).contains(&level),
+            "log level {level} with {enabled} enabled"
+        );
+        ensure!(!message.is_null(), "NULL log message");
+        // SAFETY: a NUL-terminated message, valid for the callback.
+        let message = unsafe { CStr::from_ptr(message) }.to_str();
+        // No control character at all: nicks in messages are escaped, so a peer cannot
+        // forge log lines.
+        ensure!(
+            message.is_ok_and(|m| !m.is_empty() && !m.chars().any(char::is_control)),
+            "log message {message:?}"
+        );
+        h.maybe_reenter();
+    });
+}
+
+unsafe extern "C" fn visit(user_data: *mut c_void, nick: *const c_char) {
+    // SAFETY: registered with the harness as user data.
+    let h = unsafe { harness(user_data) };
+    h.in_callback(|| {
+        // SAFETY: the library passes a NUL-terminated nick.
+        let nick = unsafe { callback_nick(nick) };
+        let expected = h
+            .visits
+            .borrow_mut()
+            .last_mut()
+            .and_then(VecDeque::pop_front);
+        ensure!(
+            expected.as_ref() == Some(&nick),
+            "visited {nick}, expected {expected:?}"
+        );
+        h.maybe_reenter();
+    });
+}
+
+/// Callbacks of the second tracker in `bad_creation`: count calls in a `Cell<u32>`.
+unsafe extern "C" fn count_event(user_data: *mut c_void, _event: *const ffi::Event) {
+    // SAFETY: the user data is that Cell, alive while the tracker is.
+    let calls = unsafe { &*user_data.cast::<Cell<u32>>() };
+    calls.set(calls.get() + 1);
+}
+
+unsafe extern "C" fn count_leave(user_data: *mut c_void, _nick: *const c_char) {
+    // SAFETY: as above.
+    let calls = unsafe { &*user_data.cast::<Cell<u32>>() };
+    calls.set(calls.get() + 1);
+}
+
+/// The plain visitor of `Harness::active_nicks`: never re-enters, never panics.
+unsafe extern "C" fn collect(user_data: *mut c_void, nick: *const c_char) {
+    // SAFETY: user data is the Vec passed by active_nicks; the nick is a C string.
+    let (nicks, nick) = unsafe { (&mut *user_data.cast::<Vec<String>>(), CStr::from_ptr(nick)) };
+    nicks.push(nick.to_string_lossy().into_owned());
+}
