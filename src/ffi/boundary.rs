@@ -3,7 +3,7 @@
 //! and reads its pointer arguments only through the helpers here.
 
 use std::any::Any;
-use std::ffi::c_char;
+use std::ffi::{CStr, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 
@@ -149,21 +149,27 @@ pub unsafe fn packed_nicks_arg<'a>(
     check_array_len::<u8>(len, "len")?;
     // SAFETY: non-NULL, and the caller guarantees `len` readable bytes.
     let bytes = unsafe { std::slice::from_raw_parts(packed.as_ptr().cast::<u8>(), len) };
-    let Some(body) = bytes.strip_suffix(&[0]) else {
+    if bytes.last() != Some(&0) {
         return Err(Error::InvalidArgument {
             arg: "nicks",
             reason: "a packed peerlist must end with a NUL byte".into(),
         });
-    };
-    body.split(|&byte| byte == 0)
-        .enumerate()
-        .map(|(index, nick)| {
-            Nick::from_bytes(nick).map_err(|source| Error::InvalidNick {
-                arg: format!("nicks[{index}]").into(),
-                source,
-            })
-        })
-        .collect()
+    }
+    // Each nick ends at the next NUL, found with CStr's word-at-a-time search.
+    let mut nicks = Vec::with_capacity(bytes.iter().filter(|&&byte| byte == 0).count());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let nick = CStr::from_bytes_until_nul(rest)
+            .expect("the buffer ends with a NUL")
+            .to_bytes();
+        rest = &rest[nick.len() + 1..];
+        let nick = Nick::from_bytes(nick).map_err(|source| Error::InvalidNick {
+            arg: format!("nicks[{}]", nicks.len()).into(),
+            source,
+        })?;
+        nicks.push(nick);
+    }
+    Ok(nicks)
 }
 
 #[cfg(test)]
