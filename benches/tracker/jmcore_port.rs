@@ -58,4 +58,32 @@ impl JmcorePort {
         }
         gone
     }
+
+    pub fn is_active(&self, nick: &str) -> bool {
+        self.active_nicks
+            .get(nick)
+            .is_some_and(|statuses| statuses.values().any(|&present| present))
+    }
+
+    pub fn active_directories(&self, nick: &str) -> impl Iterator<Item = u64> + '_ {
+        self.active_nicks
+            .get(nick)
+            .into_iter()
+            .flat_map(|statuses| statuses.iter())
+            .filter(|&(_, &present)| present)
+            .map(|(&directory, _)| directory)
+    }
+
+    /// `len(get_all_active_nicks())`, as a jmcore caller would count.
+    pub fn active_count(&self) -> usize {
+        self.active_nicks().len()
+    }
+
+    pub fn active_nicks(&self) -> HashSet<&str> {
+        self.active_nicks
+            .keys()
+            .filter(|nick| self.is_active(nick))
+            .map(String::as_str)
+            .collect()
+    }
 }

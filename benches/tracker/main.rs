@@ -1,25 +1,52 @@
-//! Benchmarks `NickTracker` against a baseline measured in the same run, and the C ABI against
-//! the Rust core it wraps. Run with `cargo bench` (`cargo bench -- --quick` for fewer rounds).
+//! The benchmark suite: every tracker operation at every scale, against a baseline measured
+//! in the same run.
 //!
-//! Each scenario is a fixed, deterministic workload that every implementation runs in full.
-//! Rounds interleave the implementations so that machine noise hits them alike, and the
-//! report gives the median time per operation and the ratio against the first (baseline) row.
-//! Every implementation must report the same number of departures, which shows they did the
-//! same work.
+//! For each N nicks x D directories (every directory lists every nick, the worst case for
+//! memory and per-nick work), it builds the state, then times realistic operations with the
+//! Rust core, with the C ABI (up to 10^4 nicks), and with the baseline: jmcore's algorithm
+//! ported to Rust the obvious way (benches/tracker/jmcore_port.rs). It reports the median
+//! time per call, each implementation's speed relative to the baseline, and the core's heap
+//! bytes per (nick, directory) pair. Scenarios that touch one small directory while the
+//! tracker holds N nicks show that cost follows the work asked, not the total state.
+//!
+//! Run: `cargo bench --bench tracker` (full grid, several minutes and ~8 GB at N = 10^6,
+//! D = 64), `-- --quick` (N <= 10^4), `-- --nicks 10000 --directories 16`, and
+//! `-- --json FILE` for the machine-readable results that BENCHMARKS.md is made from.
+//! `cargo test --benches` runs a tiny grid once, as a smoke test.
 
+mod c_abi;
 mod jmcore_port;
+mod measure;
 
 use std::collections::HashSet;
-use std::ffi::{CString, c_char, c_void};
+use std::ffi::c_char;
+use std::fmt::Write as _;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use c_abi::CTracker;
 use jmcore_port::JmcorePort;
-use nick_tracker::{Event, Nick, NickTracker};
+use measure::{CountingAllocator, Plan, compare, heap_growth, time};
+use nick_tracker::{Nick, NickTracker};
 
-const DIRECTORIES: u64 = 4;
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
-/// A small deterministic generator, so every run measures the same operations.
+/// The C ABI is measured up to this many nicks (beyond, a third copy of the state would only
+/// repeat what the smaller sizes show, at gigabytes of memory).
+const C_ABI_MAX_NICKS: usize = 10_000;
+/// The directory used by the "small directory" scenarios, and its size.
+const SMALL_DIRECTORY: u64 = u64::MAX;
+const SMALL_DIRECTORY_NICKS: usize = 100;
+/// Operations per batch in the single-call scenarios.
+const OPS: usize = 4096;
+
+const BASELINE: &str = "jmcore port (baseline)";
+const CORE: &str = "Rust core";
+const C_ABI: &str = "C ABI";
+const C_ABI_PACKED: &str = "C ABI, packed list";
+
+/// A deterministic generator, so every run measures the same operations.
 struct XorShift(u64);
 
 impl XorShift {
@@ -31,292 +58,600 @@ impl XorShift {
     }
 }
 
-fn nick_names(count: usize) -> Vec<String> {
-    (0..count).map(|i| format!("J5peer{i:07}")).collect()
+/// A nick as long as a JoinMarket one (16 bytes), distinct per (prefix, index).
+fn nick_name(prefix: &str, index: usize) -> String {
+    format!("{prefix}{index:014}")
 }
 
-/// Individual presence reports: what a client sees from directory join/leave messages.
-struct Churn {
-    names: Vec<String>,
-    c_names: Vec<CString>,
-    ops: Vec<(usize, u64, bool)>,
+fn c_string(name: &str) -> Vec<u8> {
+    let mut bytes = name.as_bytes().to_vec();
+    bytes.push(0);
+    bytes
 }
 
-impl Churn {
-    fn new(nicks: usize, ops: usize) -> Self {
-        let names = nick_names(nicks);
-        let c_names = names
-            .iter()
-            .map(|n| CString::new(n.as_str()).unwrap())
-            .collect();
-        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
-        let ops = (0..ops)
-            .map(|_| {
-                let directory = rng.below(DIRECTORIES as usize) as u64;
-                (rng.below(nicks), directory, rng.below(3) != 0)
-            })
-            .collect();
-        Churn {
+fn packed(names: &[&str]) -> Vec<u8> {
+    names.iter().flat_map(|name| c_string(name)).collect()
+}
+
+/// A peerlist in every form an implementation takes it.
+struct Peerlist<'a> {
+    names: Vec<&'a str>,
+    nicks: Vec<Nick<'a>>,
+    set: HashSet<&'a str>,
+    c_strings: Vec<Vec<u8>>,
+    pointers: Vec<*const c_char>,
+    packed: Vec<u8>,
+}
+
+impl<'a> Peerlist<'a> {
+    fn new(names: Vec<&'a str>) -> Self {
+        let c_strings: Vec<Vec<u8>> = names.iter().map(|name| c_string(name)).collect();
+        Peerlist {
+            nicks: names.iter().map(|name| Nick::new(name).unwrap()).collect(),
+            set: names.iter().copied().collect(),
+            pointers: c_strings.iter().map(|s| s.as_ptr().cast()).collect(),
+            packed: packed(&names),
+            c_strings,
             names,
-            c_names,
+        }
+    }
+
+    /// The same list with 1% of the nicks (at least one) replaced by others: a directory's
+    /// next peerlist after some peers left and others came.
+    fn churned(&self, replacements: &'a [String]) -> Self {
+        let mut names = self.names.clone();
+        let step = (names.len() / 100).max(1);
+        for (slot, replacement) in names.iter_mut().step_by(step).zip(replacements) {
+            *slot = replacement;
+        }
+        Peerlist::new(names)
+    }
+}
+
+/// Everything one grid cell measures, generated before anything is timed.
+struct Workload {
+    directories: u64,
+    names: Vec<String>,
+    c_names: Vec<Vec<u8>>,
+    /// Nicks the tracker never holds: for misses, and for joins that leave again.
+    strangers: Vec<String>,
+    c_strangers: Vec<Vec<u8>>,
+    /// Replacement nicks for churned peerlists.
+    newcomers: Vec<String>,
+    /// Random (nick index, directory) pairs.
+    ops: Vec<(usize, u64)>,
+}
+
+impl Workload {
+    fn new(nicks: usize, directories: u64) -> Self {
+        let names: Vec<String> = (0..nicks).map(|i| nick_name("J5", i)).collect();
+        let strangers: Vec<String> = (0..OPS).map(|i| nick_name("J7", i)).collect();
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        let ops = (0..OPS)
+            .map(|_| (rng.below(nicks), rng.below(directories as usize) as u64))
+            .collect();
+        Workload {
+            directories,
+            c_names: names.iter().map(|n| c_string(n)).collect(),
+            c_strangers: strangers.iter().map(|n| c_string(n)).collect(),
+            newcomers: (0..nicks / 100 + 1).map(|i| nick_name("J6", i)).collect(),
+            names,
+            strangers,
             ops,
         }
     }
 }
 
-/// Periodic peerlists: each round, each directory lists its peers, a few of which changed.
-struct Peerlists {
-    lists: Vec<(u64, Vec<String>)>,
-    /// The same lists as C strings, as a C caller would already hold them.
-    c_lists: Vec<Vec<CString>>,
+/// The three implementations, each holding the same state.
+struct Trackers {
+    core: NickTracker,
+    port: JmcorePort,
+    c: Option<CTracker>,
 }
 
-impl Peerlists {
-    fn new(nicks: usize, rounds: usize) -> Self {
-        let names = nick_names(nicks * 2);
-        let mut rng = XorShift(0xD1B5_4A32_D192_ED03);
-        let mut listed: Vec<Vec<usize>> = (0..DIRECTORIES).map(|_| (0..nicks).collect()).collect();
-        let mut lists = Vec::new();
-        for _ in 0..rounds {
-            for (directory, members) in listed.iter_mut().enumerate() {
-                for _ in 0..nicks / 50 {
-                    let slot = rng.below(members.len());
-                    members[slot] = rng.below(names.len());
-                }
-                let list: Vec<String> = members.iter().map(|&i| names[i].clone()).collect();
-                lists.push((directory as u64, list));
+/// One result row: an operation and each implementation's median seconds per call.
+struct Row {
+    operation: &'static str,
+    results: Vec<(&'static str, f64)>,
+}
+
+struct Cell {
+    nicks: usize,
+    directories: u64,
+    core_bytes_per_pair: f64,
+    port_bytes_per_pair: f64,
+    rows: Vec<Row>,
+}
+
+fn measure_cell(nicks: usize, directories: u64, plan: Plan) -> Cell {
+    let work = Workload::new(nicks, directories);
+    let full = Peerlist::new(work.names.iter().map(String::as_str).collect());
+    let full_churned = full.churned(&work.newcomers);
+    let small = Peerlist::new(full.names[..SMALL_DIRECTORY_NICKS.min(nicks)].to_vec());
+    let small_churned = small.churned(&work.newcomers);
+
+    let pairs = (nicks * directories as usize) as f64;
+    let nick_bytes: usize = work.names.iter().map(String::len).sum();
+    let (core, core_bytes) = heap_growth(|| {
+        let mut core = NickTracker::new();
+        for directory in 0..directories {
+            core.sync_peerlist(directory, &full.nicks).unwrap();
+        }
+        core
+    });
+    let (port, port_bytes) = heap_growth(|| {
+        let mut port = JmcorePort::default();
+        for directory in 0..directories {
+            port.sync_with_peerlist(directory, &full.set);
+        }
+        port
+    });
+    let c = (nicks <= C_ABI_MAX_NICKS).then(|| {
+        let c = CTracker::new();
+        for directory in 0..directories {
+            c.sync_peerlist_packed(directory, &full.packed);
+        }
+        c
+    });
+    let mut t = Trackers { core, port, c };
+    t.core.sync_peerlist(SMALL_DIRECTORY, &small.nicks).unwrap();
+    t.port.sync_with_peerlist(SMALL_DIRECTORY, &small.set);
+    if let Some(c) = &t.c {
+        c.sync_peerlist_packed(SMALL_DIRECTORY, &small.packed);
+    }
+
+    let rows = vec![
+        update_hit(&mut t, &work, plan),
+        update_miss(&mut t, &work, plan),
+        join_and_leave(&mut t, &work, plan),
+        sync(
+            &mut t,
+            "sync_peerlist, full list, 1% churn",
+            0,
+            [&full, &full_churned],
+            plan,
+        ),
+        sync(
+            &mut t,
+            "sync_peerlist, 100-nick directory, 1% churn",
+            SMALL_DIRECTORY,
+            [&small, &small_churned],
+            plan,
+        ),
+        remove(
+            &mut t,
+            "remove_directory, full directory",
+            work.directories - 1,
+            &full,
+            plan,
+        ),
+        remove(
+            &mut t,
+            "remove_directory, 100-nick directory",
+            SMALL_DIRECTORY,
+            &small,
+            plan,
+        ),
+        queries(&mut t, &work, plan),
+        directories_of(&mut t, &work, plan),
+        count(&mut t, plan),
+        all_active(&mut t, plan),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+
+    Cell {
+        nicks,
+        directories,
+        core_bytes_per_pair: core_bytes.saturating_sub(nick_bytes) as f64 / pairs,
+        port_bytes_per_pair: port_bytes.saturating_sub(nick_bytes) as f64 / pairs,
+        rows,
+    }
+}
+
+/// Names the implementations a row measures: the baseline and the core always, the C ABI
+/// variants when this cell has a C tracker.
+fn implementations(t: &Trackers, c_variants: &[&'static str]) -> Vec<&'static str> {
+    let mut names = vec![BASELINE, CORE];
+    if t.c.is_some() {
+        names.extend_from_slice(c_variants);
+    }
+    names
+}
+
+fn finish(operation: &'static str, names: Vec<&'static str>, seconds: Vec<f64>) -> Option<Row> {
+    Some(Row {
+        operation,
+        results: names.into_iter().zip(seconds).collect(),
+    })
+}
+
+fn update_hit(t: &mut Trackers, work: &Workload, plan: Plan) -> Option<Row> {
+    let names = implementations(t, &[C_ABI]);
+    let seconds = compare(plan, names.len(), |i| match names[i] {
+        BASELINE => time(OPS, || {
+            for &(n, d) in &work.ops {
+                black_box(t.port.update(&work.names[n], d, true));
+            }
+        }),
+        CORE => time(OPS, || {
+            for &(n, d) in &work.ops {
+                black_box(t.core.mark_present(Nick::new(&work.names[n]).unwrap(), d)).unwrap();
+            }
+        }),
+        _ => time(OPS, || {
+            let c = t.c.as_ref().unwrap();
+            for &(n, d) in &work.ops {
+                c.update(&work.c_names[n], d, true);
+            }
+        }),
+    });
+    finish("update, hit (known nick and directory)", names, seconds)
+}
+
+fn update_miss(t: &mut Trackers, work: &Workload, plan: Plan) -> Option<Row> {
+    let names = implementations(t, &[C_ABI]);
+    let seconds = compare(plan, names.len(), |i| match names[i] {
+        BASELINE => time(OPS, || {
+            for (stranger, &(_, d)) in work.strangers.iter().zip(&work.ops) {
+                black_box(t.port.update(stranger, d, false));
+            }
+        }),
+        CORE => time(OPS, || {
+            for (stranger, &(_, d)) in work.strangers.iter().zip(&work.ops) {
+                black_box(t.core.mark_gone(Nick::new(stranger).unwrap(), d));
+            }
+        }),
+        _ => time(OPS, || {
+            let c = t.c.as_ref().unwrap();
+            for (stranger, &(_, d)) in work.c_strangers.iter().zip(&work.ops) {
+                c.update(stranger, d, false);
+            }
+        }),
+    });
+    finish(
+        "update, miss (gone report for an unknown nick)",
+        names,
+        seconds,
+    )
+}
+
+fn join_and_leave(t: &mut Trackers, work: &Workload, plan: Plan) -> Option<Row> {
+    let names = implementations(t, &[C_ABI]);
+    let seconds = compare(plan, names.len(), |i| match names[i] {
+        BASELINE => time(2 * OPS, || {
+            for stranger in &work.strangers {
+                t.port.update(stranger, 0, true);
+                black_box(t.port.update(stranger, 0, false));
+            }
+        }),
+        CORE => time(2 * OPS, || {
+            for stranger in &work.strangers {
+                let nick = Nick::new(stranger).unwrap();
+                black_box(t.core.mark_present(nick, 0).unwrap());
+                black_box(t.core.mark_gone(nick, 0));
+            }
+        }),
+        _ => time(2 * OPS, || {
+            let c = t.c.as_ref().unwrap();
+            for stranger in &work.c_strangers {
+                c.update(stranger, 0, true);
+                c.update(stranger, 0, false);
+            }
+        }),
+    });
+    finish("update, new nick joins then leaves", names, seconds)
+}
+
+/// Alternates `directory` between two peerlists 1% apart, so every call is a real sync with
+/// churn and each batch leaves the state as it was.
+fn sync(
+    t: &mut Trackers,
+    operation: &'static str,
+    directory: u64,
+    lists: [&Peerlist<'_>; 2],
+    plan: Plan,
+) -> Option<Row> {
+    let names = implementations(t, &[C_ABI, C_ABI_PACKED]);
+    let seconds = compare(plan, names.len(), |i| match names[i] {
+        BASELINE => time(2, || {
+            for list in [lists[1], lists[0]] {
+                black_box(t.port.sync_with_peerlist(directory, &list.set));
+            }
+        }),
+        CORE => time(2, || {
+            for list in [lists[1], lists[0]] {
+                black_box(t.core.sync_peerlist(directory, &list.nicks).unwrap());
+            }
+        }),
+        C_ABI => time(2, || {
+            for list in [lists[1], lists[0]] {
+                t.c.as_ref()
+                    .unwrap()
+                    .sync_peerlist(directory, &list.pointers);
+            }
+        }),
+        _ => time(2, || {
+            for list in [lists[1], lists[0]] {
+                t.c.as_ref()
+                    .unwrap()
+                    .sync_peerlist_packed(directory, &list.packed);
+            }
+        }),
+    });
+    // The C strings must outlive every pointer handed out above.
+    black_box(&lists[0].c_strings);
+    finish(operation, names, seconds)
+}
+
+/// Times removing `directory`, then (untimed) lists `list` on it again.
+fn remove(
+    t: &mut Trackers,
+    operation: &'static str,
+    directory: u64,
+    list: &Peerlist<'_>,
+    plan: Plan,
+) -> Option<Row> {
+    let names = implementations(t, &[]);
+    let seconds = compare(plan, names.len(), |i| {
+        let timed = match names[i] {
+            BASELINE => time(1, || {
+                black_box(t.port.remove_directory(directory));
+            }),
+            _ => time(1, || {
+                black_box(t.core.remove_directory(directory));
+            }),
+        };
+        t.port.sync_with_peerlist(directory, &list.set);
+        t.core.sync_peerlist(directory, &list.nicks).unwrap();
+        timed
+    });
+    finish(operation, names, seconds)
+}
+
+fn queries(t: &mut Trackers, work: &Workload, plan: Plan) -> Option<Row> {
+    let names = implementations(t, &[]);
+    let seconds = compare(plan, names.len(), |i| match names[i] {
+        BASELINE => time(OPS, || {
+            for &(n, _) in &work.ops {
+                black_box(t.port.is_active(&work.names[n]));
+            }
+        }),
+        _ => time(OPS, || {
+            for &(n, _) in &work.ops {
+                black_box(t.core.is_active(&work.names[n]));
+            }
+        }),
+    });
+    finish("is_active", names, seconds)
+}
+
+fn directories_of(t: &mut Trackers, work: &Workload, plan: Plan) -> Option<Row> {
+    let names = implementations(t, &[]);
+    let mut buffer = Vec::with_capacity(work.directories as usize + 1);
+    let seconds = compare(plan, names.len(), |i| match names[i] {
+        BASELINE => time(OPS, || {
+            for &(n, _) in &work.ops {
+                buffer.clear();
+                buffer.extend(t.port.active_directories(&work.names[n]));
+                black_box(&buffer);
+            }
+        }),
+        _ => time(OPS, || {
+            for &(n, _) in &work.ops {
+                buffer.clear();
+                buffer.extend(t.core.active_directories(&work.names[n]));
+                black_box(&buffer);
+            }
+        }),
+    });
+    finish("active_directories", names, seconds)
+}
+
+fn count(t: &mut Trackers, plan: Plan) -> Option<Row> {
+    let names = implementations(t, &[]);
+    let seconds = compare(plan, names.len(), |i| match names[i] {
+        BASELINE => time(1, || {
+            black_box(t.port.active_count());
+        }),
+        _ => time(OPS, || {
+            for _ in 0..OPS {
+                black_box(black_box(&t.core).len());
+            }
+        }),
+    });
+    finish("active nick count", names, seconds)
+}
+
+fn all_active(t: &mut Trackers, plan: Plan) -> Option<Row> {
+    let names = implementations(t, &[]);
+    let seconds = compare(plan, names.len(), |i| match names[i] {
+        BASELINE => time(1, || {
+            black_box(t.port.active_nicks());
+        }),
+        _ => time(1, || {
+            black_box(t.core.active_nicks());
+        }),
+    });
+    finish("all active nicks", names, seconds)
+}
+
+fn human(seconds: f64) -> String {
+    match seconds {
+        s if s < 1e-6 => format!("{:.1} ns", s * 1e9),
+        s if s < 1e-3 => format!("{:.1} µs", s * 1e6),
+        s if s < 1.0 => format!("{:.1} ms", s * 1e3),
+        s => format!("{s:.2} s"),
+    }
+}
+
+fn print_cell(cell: &Cell) {
+    println!(
+        "\n### N = {} nicks, D = {} directories\n\nHeap per (nick, directory) pair beyond the \
+         nick bytes: Rust core {:.1} B, jmcore port {:.1} B.\n",
+        cell.nicks, cell.directories, cell.core_bytes_per_pair, cell.port_bytes_per_pair
+    );
+    println!("| operation | {BASELINE} | {CORE} | {C_ABI} | {C_ABI_PACKED} |");
+    println!("|---|---|---|---|---|");
+    for row in &cell.rows {
+        let baseline = row.results[0].1;
+        let mut line = format!("| {} |", row.operation);
+        for implementation in [BASELINE, CORE, C_ABI, C_ABI_PACKED] {
+            match row.results.iter().find(|(name, _)| *name == implementation) {
+                Some(&(_, s)) => write!(line, " {} ({:.1}x) |", human(s), baseline / s).unwrap(),
+                None => line.push_str(" |"),
             }
         }
-        let c_lists = lists
-            .iter()
-            .map(|(_, list)| {
-                list.iter()
-                    .map(|n| CString::new(n.as_str()).unwrap())
-                    .collect()
-            })
-            .collect();
-        Peerlists { lists, c_lists }
-    }
-
-    fn nick_count(&self) -> usize {
-        self.lists.iter().map(|(_, list)| list.len()).sum()
+        println!("{line}");
     }
 }
 
-fn churn_jmcore_port(work: &Churn) -> usize {
-    let mut tracker = JmcorePort::default();
-    let ops = work.ops.iter();
-    ops.filter(|&&(n, d, present)| tracker.update(&work.names[n], d, present))
-        .count()
-}
-
-fn churn_core(work: &Churn) -> usize {
-    let mut tracker = NickTracker::new();
-    let ops = work.ops.iter();
-    let mut departures = 0;
-    for &(n, d, present) in ops {
-        let events = tracker.update(Nick::new(&work.names[n]).unwrap(), d, present);
-        departures += leaves(&events.unwrap());
-    }
-    departures
-}
-
-fn churn_c_abi(work: &Churn) -> usize {
-    let tracker = CTracker::new();
-    for &(n, directory, present) in &work.ops {
-        tracker.update(&work.c_names[n], directory, present);
-    }
-    tracker.departures()
-}
-
-fn peerlists_jmcore_port(work: &Peerlists) -> usize {
-    let mut tracker = JmcorePort::default();
-    let mut departures = 0;
-    for (directory, list) in &work.lists {
-        let set: HashSet<&str> = list.iter().map(String::as_str).collect();
-        departures += tracker.sync_with_peerlist(*directory, &set).len();
-    }
-    departures + tracker.remove_directory(0).len()
-}
-
-fn peerlists_core(work: &Peerlists) -> usize {
-    let mut tracker = NickTracker::new();
-    let mut departures = 0;
-    for (directory, list) in &work.lists {
-        let nicks: Vec<Nick> = list.iter().map(|n| Nick::new(n).unwrap()).collect();
-        departures += leaves(&tracker.sync_peerlist(*directory, &nicks).unwrap());
-    }
-    departures + leaves(&tracker.remove_directory(0))
-}
-
-fn leaves(events: &[Event]) -> usize {
-    events.iter().filter(|event| event.is_leave()).count()
-}
-
-fn peerlists_c_abi(work: &Peerlists) -> usize {
-    let tracker = CTracker::new();
-    for ((directory, _), c_list) in work.lists.iter().zip(&work.c_lists) {
-        let pointers: Vec<*const c_char> = c_list.iter().map(|n| n.as_ptr()).collect();
-        tracker.sync_peerlist(*directory, &pointers);
-    }
-    tracker.remove_directory(0);
-    tracker.departures()
-}
-
-/// The exported C functions, called exactly as a C program calls them.
-mod c_abi {
-    use std::ffi::{c_char, c_void};
-
-    pub type Callback = unsafe extern "C" fn(*mut c_void, *const c_char);
-
-    unsafe extern "C" {
-        pub fn nt_new(
-            on_leave: Option<Callback>,
-            user_data: *mut c_void,
-            out: *mut *mut c_void,
-        ) -> u32;
-        pub fn nt_free(tracker: *mut c_void);
-        pub fn nt_update(tracker: *mut c_void, nick: *const c_char, dir: u64, present: bool)
-        -> u32;
-        pub fn nt_remove_directory(tracker: *mut c_void, dir: u64, out_count: *mut usize) -> u32;
-        pub fn nt_sync_peerlist(
-            tracker: *mut c_void,
-            dir: u64,
-            nicks: *const *const c_char,
-            count: usize,
-        ) -> u32;
-    }
-}
-
-/// Owns an `nt_tracker` whose leave callback counts departures.
-struct CTracker {
-    handle: *mut c_void,
-    departures: Box<usize>,
-}
-
-unsafe extern "C" fn count_departure(user_data: *mut c_void, _nick: *const c_char) {
-    // SAFETY: user_data is the Box<usize> owned by the CTracker that registered it.
-    unsafe { *user_data.cast::<usize>() += 1 };
-}
-
-impl CTracker {
-    fn new() -> Self {
-        let mut departures = Box::new(0usize);
-        let mut handle = std::ptr::null_mut();
-        let counter: *mut usize = &mut *departures;
-        // SAFETY: valid out pointer; the counter outlives the tracker (dropped after nt_free).
-        let status = unsafe { c_abi::nt_new(Some(count_departure), counter.cast(), &mut handle) };
-        assert_eq!(status, 0);
-        CTracker { handle, departures }
-    }
-
-    fn update(&self, nick: &CString, directory: u64, present: bool) {
-        // SAFETY: live handle and a valid C string.
-        let status = unsafe { c_abi::nt_update(self.handle, nick.as_ptr(), directory, present) };
-        assert_eq!(status, 0);
-    }
-
-    fn sync_peerlist(&self, directory: u64, nicks: &[*const c_char]) {
-        // SAFETY: live handle; `nicks` points at live C strings.
-        let status =
-            unsafe { c_abi::nt_sync_peerlist(self.handle, directory, nicks.as_ptr(), nicks.len()) };
-        assert_eq!(status, 0);
-    }
-
-    fn remove_directory(&self, directory: u64) {
-        // SAFETY: live handle; a NULL count pointer is allowed.
-        let status =
-            unsafe { c_abi::nt_remove_directory(self.handle, directory, std::ptr::null_mut()) };
-        assert_eq!(status, 0);
-    }
-
-    fn departures(&self) -> usize {
-        *self.departures
-    }
-}
-
-impl Drop for CTracker {
-    fn drop(&mut self) {
-        // SAFETY: the handle came from nt_new and is freed once.
-        unsafe { c_abi::nt_free(self.handle) };
-    }
-}
-
-/// A named implementation of a scenario; it returns how many nicks left.
-type Implementation<W> = (&'static str, fn(&W) -> usize);
-
-/// Runs every implementation `rounds` times, interleaved, and prints the median time per
-/// operation with its ratio to the first implementation's.
-fn compare<W>(
-    title: &str,
-    work: &W,
-    operations: usize,
-    rounds: usize,
-    implementations: &[Implementation<W>],
-) {
-    let mut samples = vec![Vec::with_capacity(rounds); implementations.len()];
-    let mut departures = vec![0; implementations.len()];
-    for _ in 0..rounds {
-        for (i, (_, run)) in implementations.iter().enumerate() {
-            let started = Instant::now();
-            departures[i] = black_box(run(black_box(work)));
-            samples[i].push(started.elapsed());
+/// The speed and memory targets of the performance issue, checked where they apply.
+fn check_targets(cells: &[Cell]) -> bool {
+    let mut all_met = true;
+    let mut report = |what: String, met: bool| {
+        println!("- {} {what}", if met { "met:   " } else { "MISSED:" });
+        all_met &= met;
+    };
+    println!("\n### Targets\n");
+    for cell in cells {
+        report(
+            format!(
+                "memory < 100 B per pair at N = {}, D = {}: {:.1} B",
+                cell.nicks, cell.directories, cell.core_bytes_per_pair
+            ),
+            cell.core_bytes_per_pair < 100.0,
+        );
+        if (cell.nicks, cell.directories) != (10_000, 16) {
+            continue;
         }
+        let core_time = |operation: &str| {
+            let row = cell.rows.iter().find(|r| r.operation == operation).unwrap();
+            row.results.iter().find(|(n, _)| *n == CORE).unwrap().1
+        };
+        let update = core_time("update, hit (known nick and directory)");
+        report(
+            format!("update < 60 ns at 10^4 x 16: {}", human(update)),
+            update < 60e-9,
+        );
+        let sync = core_time("sync_peerlist, full list, 1% churn");
+        report(
+            format!("sync_peerlist < 300 µs at 10^4 x 16: {}", human(sync)),
+            sync < 300e-6,
+        );
     }
-    assert!(
-        departures.iter().all(|&d| d == departures[0]),
-        "{title}: implementations disagree on departures: {departures:?}"
-    );
-    println!(
-        "\n{title}\n  {operations} operations, {} departures, median of {rounds} rounds; \
-         speed relative to the first row",
-        departures[0]
-    );
-    let medians: Vec<Duration> = samples.iter_mut().map(|s| median(s)).collect();
-    for ((name, _), time) in implementations.iter().zip(&medians) {
-        let per_op = time.as_nanos() as f64 / operations as f64;
-        let speedup = medians[0].as_secs_f64() / time.as_secs_f64();
-        println!("  {name:<34} {per_op:>9.1} ns/op   {speedup:>5.2}x");
-    }
+    all_met
 }
 
-fn median(samples: &mut [Duration]) -> Duration {
-    samples.sort_unstable();
-    samples[samples.len() / 2]
+fn write_json(path: &str, cells: &[Cell]) {
+    let mut json = String::from("[\n");
+    for (c, cell) in cells.iter().enumerate() {
+        write!(
+            json,
+            "  {{\"nicks\": {}, \"directories\": {}, \"core_bytes_per_pair\": {:.2}, \
+             \"baseline_bytes_per_pair\": {:.2}, \"rows\": [",
+            cell.nicks, cell.directories, cell.core_bytes_per_pair, cell.port_bytes_per_pair
+        )
+        .unwrap();
+        for (r, row) in cell.rows.iter().enumerate() {
+            let results: Vec<String> = row
+                .results
+                .iter()
+                .map(|(name, s)| format!("\"{name}\": {s:e}"))
+                .collect();
+            let comma = if r + 1 < cell.rows.len() { "," } else { "" };
+            write!(
+                json,
+                "\n    {{\"operation\": \"{}\", \"seconds\": {{{}}}}}{comma}",
+                row.operation,
+                results.join(", ")
+            )
+            .unwrap();
+        }
+        let comma = if c + 1 < cells.len() { "," } else { "" };
+        writeln!(json, "\n  ]}}{comma}").unwrap();
+    }
+    json.push_str("]\n");
+    std::fs::write(path, json).expect("cannot write the JSON results");
+}
+
+struct Args {
+    nicks: Vec<usize>,
+    directories: Vec<u64>,
+    plan: Plan,
+    json: Option<String>,
+}
+
+fn parse_args() -> Args {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = |flag: &str| {
+        let at = args.iter().position(|a| a == flag)?;
+        Some(
+            args.get(at + 1)
+                .unwrap_or_else(|| panic!("{flag} needs a value"))
+                .clone(),
+        )
+    };
+    let list = |flag: &str| -> Option<Vec<u64>> {
+        value(flag).map(|v| {
+            v.split(',')
+                .map(|n| n.trim().parse().expect("a number"))
+                .collect()
+        })
+    };
+    // `cargo bench` passes --bench; without it (cargo test --benches) this is a smoke test.
+    let (nicks, directories, plan) = if !args.iter().any(|a| a == "--bench") {
+        (
+            vec![100],
+            vec![3],
+            Plan {
+                rounds: 1,
+                min_batch_time: Duration::ZERO,
+            },
+        )
+    } else if args.iter().any(|a| a == "--quick") {
+        let plan = Plan {
+            rounds: 3,
+            min_batch_time: Duration::from_millis(2),
+        };
+        (vec![100, 10_000], vec![3, 16], plan)
+    } else {
+        let plan = Plan {
+            rounds: 7,
+            min_batch_time: Duration::from_millis(20),
+        };
+        (vec![100, 10_000, 1_000_000], vec![3, 16, 64], plan)
+    };
+    Args {
+        nicks: list("--nicks").map_or(nicks, |v| v.into_iter().map(|n| n as usize).collect()),
+        directories: list("--directories").unwrap_or(directories),
+        plan,
+        json: value("--json"),
+    }
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` runs this once as a smoke test.
-    let args: Vec<String> = std::env::args().collect();
-    let rounds = if args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--quick") {
-        15
-    } else {
-        1
-    };
-
-    let churn = Churn::new(2_000, 200_000);
-    compare(
-        "update (random present/gone reports, 2000 nicks, 4 directories)",
-        &churn,
-        churn.ops.len(),
-        rounds,
-        &[
-            ("baseline: jmcore ported to Rust", churn_jmcore_port),
-            ("NickTracker (Rust core)", churn_core),
-            ("nt_update (C ABI)", churn_c_abi),
-        ],
+    let args = parse_args();
+    println!(
+        "Median time per call over {} rounds; (Nx) = speed relative to the baseline, \
+         measured in the same run.",
+        args.plan.rounds
     );
-
-    let peerlists = Peerlists::new(5_000, 10);
-    compare(
-        "sync_peerlist (4 directories x 5000 nicks, 2% change per round, 10 rounds)",
-        &peerlists,
-        peerlists.nick_count(),
-        rounds,
-        &[
-            ("baseline: jmcore ported to Rust", peerlists_jmcore_port),
-            ("NickTracker (Rust core)", peerlists_core),
-            ("nt_sync_peerlist (C ABI)", peerlists_c_abi),
-        ],
-    );
+    let mut cells = Vec::new();
+    for &nicks in &args.nicks {
+        for &directories in &args.directories {
+            let cell = measure_cell(nicks, directories, args.plan);
+            print_cell(&cell);
+            cells.push(cell);
+        }
+    }
+    let met = check_targets(&cells);
+    if let Some(path) = &args.json {
+        write_json(path, &cells);
+        println!("\nResults written to {path}");
+    }
+    if !met {
+        println!("\nSome targets were missed.");
+    }
 }
