@@ -22,24 +22,31 @@
 //! - each directory keeps its [`Member`]s: every nick it reported, with the stamp of the
 //!   last peerlist that listed it.
 //!
-//! An update touches only the nick's side (the hash slot, the record and its reports: three
-//! cache lines in the common case); a sync scans the directory's compact member list once.
+//! An update touches only the nick's side (the hash slot, the record and its reports).
+//!
+//! A sync first matches the peerlist against the directory's previous one, kept as packed
+//! bytes with the nicks' keys: directories resend their lists in a stable order with a few
+//! nicks gone and a few new, so most nicks match in order with one byte comparison and cost
+//! no hashing at all; only new, dropped and singly-updated nicks are looked up. Lists that do
+//! not fit that shape (reordered, repeated nicks, or too many updates in between) take the
+//! general path: look up every nick, stamp its member entry, then mark the unstamped members
+//! gone.
 //!
 //! With `d` = the number of directories that reported one nick (at most the number of
-//! directories, a small number in practice):
+//! directories, a small number in practice), `k` = nicks that changed:
 //!
-//! | operation                         | cost (expected)                     |
-//! |-----------------------------------|-------------------------------------|
-//! | `update` / `mark_*`               | O(d): one hash lookup, a scan of d   |
-//! | `sync_peerlist(dir, list)`        | O(len(list) * d + members of dir)    |
-//! | `remove_directory(dir)`           | O(members of dir * d)                |
-//! | `set_directory_connected`         | O(members of dir)                    |
-//! | `is_active`, `len`, `stats`       | O(1)                                 |
-//! | `active_directories`, `pick_*`    | O(d)                                 |
-//! | `active_nicks`                    | O(N log N) (sorted by first seen)    |
+//! | operation                         | cost (expected)                                  |
+//! |-----------------------------------|--------------------------------------------------|
+//! | `update` / `mark_*`               | O(d): one hash lookup, a scan of d 12-byte reports |
+//! | `sync_peerlist(dir, list)`        | O(len(list) + k * d); general path O(len(list) * d + members of dir) |
+//! | `remove_directory(dir)`           | O(members of dir * d)                            |
+//! | `set_directory_connected`         | O(members of dir * d)                            |
+//! | `is_active`, `len`, `stats`       | O(1)                                             |
+//! | `active_directories`, `pick_*`    | O(d)                                             |
+//! | `active_nicks`                    | O(N log N) (sorted by first seen)                |
 //!
 //! Batch operations add O(k log k) to order their k events. No operation allocates in
-//! proportion to the total state: a sync's scratch space is reused between calls.
+//! proportion to the total state, only to its own list and events.
 
 use std::collections::HashMap;
 
@@ -164,11 +171,20 @@ struct Directory {
     members: Vec<Member>,
     /// The last peerlist synced, for matching the next one against it.
     last_peerlist: LastPeerlist,
-    /// Whether the nicks present on this directory are exactly `last_peerlist`: true after a
-    /// sync until any other change to this directory's reports. While true, every nick of
-    /// `last_peerlist` is held (so its key is valid) and present here.
+    /// Whether `last_peerlist` and `changed_since_sync` describe this directory: then the
+    /// nicks present here are those of `last_peerlist`, except that the nicks in
+    /// `changed_since_sync` may have been reported gone or present since, and every key in
+    /// both is held. Cleared when that can no longer be vouched for (too many changes, or a
+    /// changed nick forgotten).
     matches_last_peerlist: bool,
+    /// Nicks whose report here changed through single updates since the last sync, with
+    /// repeats. Bounded by [`MAX_CHANGES_BETWEEN_SYNCS`].
+    changed_since_sync: Vec<NickKey>,
 }
+
+/// Past this many single updates between two syncs of a directory, its next sync takes the
+/// general path instead of matching against the last peerlist.
+const MAX_CHANGES_BETWEEN_SYNCS: usize = 1024;
 
 /// A directory's last peerlist: the nicks back to back as NUL-terminated bytes, where each
 /// starts, and their keys, in list order and without duplicates.
@@ -212,10 +228,12 @@ impl LastPeerlist {
 }
 
 /// What an incremental sync does: for each listed nick, its key if it matched the last
-/// peerlist (`None` if new to the directory); and the nicks of the last peerlist it drops.
+/// peerlist (`None` if new to the directory); the nicks of the last peerlist it drops; and
+/// the nicks changed by single updates since (sorted), whose reports it must set again.
 struct SyncPlan {
     keys: Vec<Option<NickKey>>,
     dropped: Vec<NickKey>,
+    changed: Vec<NickKey>,
 }
 
 /// A directory's link back to one nick it reported.
@@ -296,6 +314,7 @@ impl Directory {
             members: Vec::new(),
             last_peerlist: LastPeerlist::default(),
             matches_last_peerlist: false,
+            changed_since_sync: Vec::new(),
         }
     }
 
@@ -379,7 +398,9 @@ impl NickTracker {
         if let (Some(nick_key), Some(directory_key)) = (known_nick, known_directory)
             && let Some(position) = self.nicks[nick_key].position(directory_key)
         {
-            self.set_present(nick_key, position);
+            if self.set_present(nick_key, position) {
+                self.note_update(nick_key, directory_key);
+            }
             return Ok(self.ledger.take());
         }
         // The directory limit first, as in sync_peerlist, so both report the same refusal.
@@ -393,6 +414,7 @@ impl NickTracker {
         let nick_key = known_nick.unwrap_or_else(|| self.insert_nick(nick));
         let position = self.add_report(nick_key, directory_key);
         self.set_present(nick_key, position);
+        self.note_update(nick_key, directory_key);
         Ok(self.ledger.take())
     }
 
@@ -404,7 +426,10 @@ impl NickTracker {
         };
         if let Some(&directory_key) = self.directory_keys.get(&directory)
             && let Some(position) = self.nicks[nick_key].position(directory_key)
+            && self.nicks[nick_key].reports[position].present
         {
+            // Noted first: if this forgets the nick, forget() sees it among the changes.
+            self.note_update(nick_key, directory_key);
             self.set_gone(nick_key, position);
         }
         self.ledger.take()
@@ -436,6 +461,7 @@ impl NickTracker {
         let directory = &mut self.directories[directory_key];
         directory.last_peerlist = last;
         directory.matches_last_peerlist = true;
+        directory.changed_since_sync.clear();
         Ok(self.ledger.take())
     }
 
@@ -453,10 +479,7 @@ impl NickTracker {
                 Some(position) => position,
                 None => self.add_report(nick_key, directory_key),
             };
-            let slot = self.nicks[nick_key].reports[position].slot;
-            let member = &mut self.directories[directory_key].members[slot as usize];
-            if member.sync_stamp != stamp {
-                member.sync_stamp = stamp;
+            if self.stamp_member(nick_key, position, directory_key, stamp) {
                 last.push(nick.as_str(), nick_key);
             }
             self.set_present(nick_key, position);
@@ -482,12 +505,13 @@ impl NickTracker {
         last
     }
 
-    /// Matches `peerlist` against the directory's last one, when that still describes the
-    /// directory exactly. Directories resend their peerlists in a stable order, with a few
-    /// nicks gone and a few new ones, so most nicks match the last list in order with one
-    /// byte comparison each: no hashing, no pointer chasing. Returns `None` (sync fully)
-    /// unless every unmatched nick is new to the directory and listed once, which is what
-    /// makes the plan exact.
+    /// Matches `peerlist` against the directory's last one. Directories resend their
+    /// peerlists in a stable order, with a few nicks gone and a few new ones, so most nicks
+    /// match the last list in order with one byte comparison each: no hashing, no pointer
+    /// chasing. Returns `None` (sync fully) when the directory's last peerlist cannot be
+    /// vouched for, or a nick the directory already lists appears out of order or twice:
+    /// the plan is exact only when every unmatched nick is new to the directory (or was
+    /// changed by a single update since the last sync) and listed once.
     fn plan_incremental_sync(
         &self,
         directory_key: DirectoryKey,
@@ -517,63 +541,105 @@ impl NickTracker {
         }
         dropped.extend_from_slice(&last.keys[next..]);
 
+        let mut changed = directory.changed_since_sync.clone();
+        changed.sort_unstable();
+        changed.dedup();
         let mut unmatched: Vec<&str> = peerlist
             .iter()
             .zip(&keys)
             .filter(|(_, key)| key.is_none())
             .map(|(nick, _)| nick.as_str())
             .collect();
-        let already_present = |nick: &str| {
-            self.record(nick).is_some_and(|record| {
-                record
-                    .position(directory_key)
-                    .is_some_and(|position| record.reports[position].present)
-            })
-        };
-        if unmatched.iter().any(|nick| already_present(nick)) {
-            return None; // moved or repeated: the list is not the last one plus changes
+        for nick in &unmatched {
+            if let Some(nick_key) = self.find_nick(nick)
+                && self.is_present_on(nick_key, directory_key)
+                && changed.binary_search(&nick_key).is_err()
+            {
+                return None; // listed before, now out of order or repeated
+            }
         }
         unmatched.sort_unstable();
         if unmatched.windows(2).any(|pair| pair[0] == pair[1]) {
             return None;
         }
-        Some(SyncPlan { keys, dropped })
+        Some(SyncPlan {
+            keys,
+            dropped,
+            changed,
+        })
     }
 
-    /// Applies a plan from [`NickTracker::plan_incremental_sync`]: matched nicks are already
-    /// present and stay so; new ones become present; dropped ones become gone.
+    /// Applies a plan from [`NickTracker::plan_incremental_sync`]. Matched nicks are
+    /// present and stay so, unless a single update changed them (then they are set present
+    /// again); unmatched ones become present; the dropped nicks, and changed ones the list
+    /// leaves out, become gone. Nicks set present here are stamped, so none is dropped twice.
     fn sync_incrementally(
         &mut self,
         directory_key: DirectoryKey,
         peerlist: &[Nick<'_>],
         plan: SyncPlan,
     ) -> LastPeerlist {
+        let stamp = self.directories[directory_key].next_sync_stamp();
         let mut last = LastPeerlist::with_capacity(peerlist);
         for (&nick, matched) in peerlist.iter().zip(plan.keys) {
             let nick_key = match matched {
-                Some(key) => key,
-                None => {
-                    let nick_key = match self.find_nick(nick.as_str()) {
-                        Some(key) => key,
-                        None => self.insert_nick(nick),
-                    };
-                    let position = match self.nicks[nick_key].position(directory_key) {
-                        Some(position) => position,
-                        None => self.add_report(nick_key, directory_key),
-                    };
-                    self.set_present(nick_key, position);
-                    nick_key
+                Some(key) if plan.changed.binary_search(&key).is_err() => {
+                    last.push(nick.as_str(), key);
+                    continue;
                 }
+                Some(key) => key,
+                None => match self.find_nick(nick.as_str()) {
+                    Some(key) => key,
+                    None => self.insert_nick(nick),
+                },
             };
-            last.push(nick.as_str(), nick_key);
+            let position = match self.nicks[nick_key].position(directory_key) {
+                Some(position) => position,
+                None => self.add_report(nick_key, directory_key),
+            };
+            if self.stamp_member(nick_key, position, directory_key, stamp) {
+                last.push(nick.as_str(), nick_key);
+            }
+            self.set_present(nick_key, position);
         }
-        for nick_key in plan.dropped {
-            let position = self.nicks[nick_key]
+        let mut unlisted = plan.dropped;
+        unlisted.extend_from_slice(&plan.changed);
+        unlisted.sort_unstable();
+        unlisted.dedup();
+        for nick_key in unlisted {
+            let record = &self.nicks[nick_key];
+            let position = record
                 .position(directory_key)
-                .expect("a nick of the last peerlist is present");
-            self.set_gone(nick_key, position);
+                .expect("a nick of the last peerlist or changed since has a report");
+            let slot = record.reports[position].slot;
+            if self.directories[directory_key].members[slot as usize].sync_stamp != stamp {
+                self.set_gone(nick_key, position);
+            }
         }
         last
+    }
+
+    /// Stamps the nick's member entry in the directory; false if it already had `stamp`
+    /// (the nick is listed twice).
+    fn stamp_member(
+        &mut self,
+        nick_key: NickKey,
+        position: usize,
+        directory_key: DirectoryKey,
+        stamp: u32,
+    ) -> bool {
+        let slot = self.nicks[nick_key].reports[position].slot;
+        let member = &mut self.directories[directory_key].members[slot as usize];
+        let first = member.sync_stamp != stamp;
+        member.sync_stamp = stamp;
+        first
+    }
+
+    fn is_present_on(&self, nick_key: NickKey, directory_key: DirectoryKey) -> bool {
+        let record = &self.nicks[nick_key];
+        record
+            .position(directory_key)
+            .is_some_and(|position| record.reports[position].present)
     }
 
     /// Forgets everything `directory` reported, as when it is dropped for good. Nicks that no
@@ -866,39 +932,54 @@ impl NickTracker {
         reports.len() - 1
     }
 
-    /// Marks the nick's report at `position` present.
-    fn set_present(&mut self, nick_key: NickKey, position: usize) {
+    /// Marks the nick's report at `position` present; false if it already was.
+    fn set_present(&mut self, nick_key: NickKey, position: usize) -> bool {
         let record = &mut self.nicks[nick_key];
         let report = &mut record.reports[position];
         if report.present {
-            return;
+            return false;
         }
         report.present = true;
         record.present += 1;
-        let entry = &mut self.directories[report.key];
-        entry.matches_last_peerlist = false;
+        let entry = &self.directories[report.key];
         if entry.connected {
             self.ledger.gain(record, entry.id);
         }
+        true
     }
 
     /// Marks the nick's report at `position` gone, forgetting the nick if no report is left
-    /// present.
-    fn set_gone(&mut self, nick_key: NickKey, position: usize) {
+    /// present; false if it already was gone.
+    fn set_gone(&mut self, nick_key: NickKey, position: usize) -> bool {
         let record = &mut self.nicks[nick_key];
         let report = &mut record.reports[position];
         if !report.present {
-            return;
+            return false;
         }
         report.present = false;
         record.present -= 1;
-        let entry = &mut self.directories[report.key];
-        entry.matches_last_peerlist = false;
+        let entry = &self.directories[report.key];
         if entry.connected {
             self.ledger.lose(record, entry.id);
         }
         if record.present == 0 {
             self.forget(nick_key);
+        }
+        true
+    }
+
+    /// Notes that a single update changed the nick's report on the directory, for the
+    /// directory's next sync.
+    fn note_update(&mut self, nick_key: NickKey, directory_key: DirectoryKey) {
+        let directory = &mut self.directories[directory_key];
+        if !directory.matches_last_peerlist {
+            return;
+        }
+        if directory.changed_since_sync.len() < MAX_CHANGES_BETWEEN_SYNCS {
+            directory.changed_since_sync.push(nick_key);
+        } else {
+            directory.matches_last_peerlist = false;
+            directory.changed_since_sync = Vec::new();
         }
     }
 
@@ -906,7 +987,15 @@ impl NickTracker {
     fn forget(&mut self, nick_key: NickKey) {
         let record = self.nicks.remove(nick_key);
         for report in &record.reports {
-            let members = &mut self.directories[report.key].members;
+            let directory = &mut self.directories[report.key];
+            // Its key may be reused: a directory that remembers it can no longer vouch for
+            // its last peerlist. (A nick of a last peerlist can only be forgotten after a
+            // single update reported it gone, so checking the changed nicks suffices.)
+            if directory.changed_since_sync.contains(&nick_key) {
+                directory.matches_last_peerlist = false;
+                directory.changed_since_sync = Vec::new();
+            }
+            let members = &mut directory.members;
             members.swap_remove(report.slot as usize);
             if let Some(moved) = members.get(report.slot as usize) {
                 let moved_report = self.nicks[moved.nick]
@@ -1312,6 +1401,53 @@ mod tests {
             }
         );
         assert_eq!(format!("{tracker:?}"), "NickTracker { active_nicks: 0 }");
+    }
+
+    #[test]
+    fn an_incremental_sync_redoes_what_single_updates_changed_since_the_last_one() {
+        let mut tracker = NickTracker::new();
+        tracker
+            .sync_peerlist(1, &nicks(&["a", "b", "c", "d"]))
+            .unwrap();
+        present(&mut tracker, "b", 2);
+        tracker.mark_gone(nick("b"), 1);
+        present(&mut tracker, "x", 1);
+        present(&mut tracker, "c", 1); // no change
+        let key = tracker.directory_keys[&1];
+        assert!(tracker.directories[key].matches_last_peerlist);
+        let events = tracker
+            .sync_peerlist(1, &nicks(&["a", "b", "c", "e"]))
+            .unwrap();
+        assert_eq!(
+            summary(&events),
+            [
+                ("leave", "d".into(), 1),
+                ("leave", "x".into(), 1),
+                ("join", "e".into(), 1),
+            ]
+        );
+        assert!(tracker.directories[key].matches_last_peerlist);
+        assert_eq!(directories(&tracker, "b"), [1, 2], "present on 1 again");
+        assert_eq!(tracker.active_nicks(), ["a", "b", "c", "e"]);
+        // Reordered and repeated lists take the general path, with the same outcome.
+        let events = tracker
+            .sync_peerlist(1, &nicks(&["e", "a", "e", "c"]))
+            .unwrap();
+        assert!(events.is_empty());
+        assert_eq!(directories(&tracker, "b"), [2]);
+        assert_eq!(directories(&tracker, "e"), [1]);
+    }
+
+    #[test]
+    fn a_forgotten_nick_whose_key_is_reused_cannot_match_the_last_peerlist() {
+        let mut tracker = NickTracker::new();
+        tracker.sync_peerlist(1, &nicks(&["a", "b"])).unwrap();
+        tracker.mark_gone(nick("b"), 1); // b is forgotten; its key is free
+        present(&mut tracker, "z", 2); // and reused
+        let events = tracker.sync_peerlist(1, &nicks(&["a", "b"])).unwrap();
+        assert_eq!(summary(&events), [("join", "b".into(), 1)]);
+        assert_eq!(directories(&tracker, "z"), [2]);
+        assert_eq!(directories(&tracker, "b"), [1]);
     }
 
     #[test]
