@@ -171,15 +171,18 @@ struct Directory {
     members: Vec<Member>,
     /// The last peerlist synced, for matching the next one against it.
     last_peerlist: LastPeerlist,
-    /// Whether `last_peerlist` and `changed_since_sync` describe this directory: then the
-    /// nicks present here are those of `last_peerlist`, except that the nicks in
-    /// `changed_since_sync` may have been reported gone or present since, and every key in
-    /// both is held. Cleared when that can no longer be vouched for (too many changes, or a
-    /// changed nick forgotten).
+    /// Whether the three fields above and below describe this directory: then the nicks
+    /// present here are those of `last_peerlist`, except that single updates may have
+    /// reported the nicks in `changed_since_sync` gone or present since, and those in
+    /// `forgotten_since_sync` were forgotten (their keys may now belong to other nicks).
+    /// Cleared after too many updates between two syncs.
     matches_last_peerlist: bool,
-    /// Nicks whose report here changed through single updates since the last sync, with
-    /// repeats. Bounded by [`MAX_CHANGES_BETWEEN_SYNCS`].
+    /// Held nicks whose report here changed through single updates since the last sync,
+    /// with repeats. With `forgotten_since_sync`, bounded by [`MAX_CHANGES_BETWEEN_SYNCS`].
     changed_since_sync: Vec<NickKey>,
+    /// Keys of changed nicks that were then forgotten. A nick of `last_peerlist` can only be
+    /// forgotten after an update reported it gone here, so this covers every stale key.
+    forgotten_since_sync: Vec<NickKey>,
 }
 
 /// Past this many single updates between two syncs of a directory, its next sync takes the
@@ -315,6 +318,7 @@ impl Directory {
             last_peerlist: LastPeerlist::default(),
             matches_last_peerlist: false,
             changed_since_sync: Vec::new(),
+            forgotten_since_sync: Vec::new(),
         }
     }
 
@@ -462,6 +466,7 @@ impl NickTracker {
         directory.last_peerlist = last;
         directory.matches_last_peerlist = true;
         directory.changed_since_sync.clear();
+        directory.forgotten_since_sync.clear();
         Ok(self.ledger.take())
     }
 
@@ -524,6 +529,9 @@ impl NickTracker {
             return None;
         }
         let last = &directory.last_peerlist;
+        let mut forgotten = directory.forgotten_since_sync.clone();
+        forgotten.sort_unstable();
+        let held = |key: &NickKey| forgotten.binary_search(key).is_err();
         let mut keys = Vec::with_capacity(peerlist.len());
         let mut dropped = Vec::new();
         let mut next = 0;
@@ -532,14 +540,15 @@ impl NickTracker {
             let window = next..last.len().min(next + LOOKAHEAD);
             match window.into_iter().find(|&i| last.nick(i) == bytes) {
                 Some(i) => {
-                    dropped.extend_from_slice(&last.keys[next..i]);
-                    keys.push(Some(last.keys[i]));
+                    dropped.extend(last.keys[next..i].iter().filter(|key| held(key)));
+                    // A forgotten nick listed again is new: looked up like one.
+                    keys.push(Some(last.keys[i]).filter(held));
                     next = i + 1;
                 }
                 None => keys.push(None),
             }
         }
-        dropped.extend_from_slice(&last.keys[next..]);
+        dropped.extend(last.keys[next..].iter().filter(|key| held(key)));
 
         let mut changed = directory.changed_since_sync.clone();
         changed.sort_unstable();
@@ -975,11 +984,13 @@ impl NickTracker {
         if !directory.matches_last_peerlist {
             return;
         }
-        if directory.changed_since_sync.len() < MAX_CHANGES_BETWEEN_SYNCS {
+        let noted = directory.changed_since_sync.len() + directory.forgotten_since_sync.len();
+        if noted < MAX_CHANGES_BETWEEN_SYNCS {
             directory.changed_since_sync.push(nick_key);
         } else {
             directory.matches_last_peerlist = false;
             directory.changed_since_sync = Vec::new();
+            directory.forgotten_since_sync = Vec::new();
         }
     }
 
@@ -988,12 +999,10 @@ impl NickTracker {
         let record = self.nicks.remove(nick_key);
         for report in &record.reports {
             let directory = &mut self.directories[report.key];
-            // Its key may be reused: a directory that remembers it can no longer vouch for
-            // its last peerlist. (A nick of a last peerlist can only be forgotten after a
-            // single update reported it gone, so checking the changed nicks suffices.)
+            // Its key may be reused: a directory that remembers it must know it is stale.
             if directory.changed_since_sync.contains(&nick_key) {
-                directory.matches_last_peerlist = false;
-                directory.changed_since_sync = Vec::new();
+                directory.changed_since_sync.retain(|&key| key != nick_key);
+                directory.forgotten_since_sync.push(nick_key);
             }
             let members = &mut directory.members;
             members.swap_remove(report.slot as usize);
