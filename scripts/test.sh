@@ -20,6 +20,26 @@ cmake -S . -B build -DNT_BUILD_EXAMPLES=ON -DNT_BUILD_TESTS=ON -DNT_BUILD_CPP=ON
 cmake --build build --parallel
 ctest --test-dir build --output-on-failure --parallel 2
 
+# ---- Sanitizers (begin) --------------------------------------------------------------------
+# Two more build trees, each with its own CTest run. build-asan: AddressSanitizer (with leak
+# detection) and UndefinedBehaviorSanitizer on every C/C++ test and example; it reuses build's
+# cargo output, since the Rust library is not instrumented there. build-tsan: ThreadSanitizer
+# on the tests, with the Rust library and its std instrumented too (cargo +nightly
+# -Zbuild-std, which needs nightly's rust-src component). Together 1 to 2 minutes.
+step "C and C++ under sanitizers: ASan + UBSan (build-asan), TSan (build-tsan)"
+cmake -S . -B build-asan -DNT_SANITIZE=address,undefined -DNT_MEMCHECK=OFF \
+  -DNT_BUILD_EXAMPLES=ON -DNT_BUILD_TESTS=ON -DNT_BUILD_CPP=ON \
+  -DNT_CARGO_TARGET_DIR="$PWD/build/cargo"
+cmake --build build-asan --parallel
+ctest --test-dir build-asan --output-on-failure --parallel 2
+[[ $(rustup component list --toolchain nightly --installed) == *rust-src* ]] ||
+  rustup component add --toolchain nightly rust-src
+cmake -S . -B build-tsan -DNT_SANITIZE=thread -DNT_RUST_SANITIZER=thread -DNT_MEMCHECK=OFF \
+  -DNT_BUILD_EXAMPLES=OFF -DNT_BUILD_TESTS=ON -DNT_BUILD_CPP=ON
+cmake --build build-tsan --parallel
+ctest --test-dir build-tsan --output-on-failure --parallel 2
+# ---- Sanitizers (end) ----------------------------------------------------------------------
+
 step "Install into build/prefix for the language bindings"
 prefix="$PWD/build/prefix"
 rm -rf "$prefix"
