@@ -3,7 +3,7 @@
 //! and reads its pointer arguments only through the helpers here.
 
 use std::any::Any;
-use std::ffi::{CStr, c_char};
+use std::ffi::c_char;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 
@@ -155,21 +155,34 @@ pub unsafe fn packed_nicks_arg<'a>(
             reason: "a packed peerlist must end with a NUL byte".into(),
         });
     }
-    // Each nick ends at the next NUL, found with CStr's word-at-a-time search.
+    // UTF-8 is checked once for the whole buffer (fast, and NUL bytes split valid UTF-8 into
+    // valid pieces); only if that fails is each nick checked, to name the bad one.
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(first_bad_nick(bytes));
+    };
+    let body = &text[..text.len() - 1];
     let mut nicks = Vec::with_capacity(bytes.iter().filter(|&&byte| byte == 0).count());
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        let nick = CStr::from_bytes_until_nul(rest)
-            .expect("the buffer ends with a NUL")
-            .to_bytes();
-        rest = &rest[nick.len() + 1..];
-        let nick = Nick::from_bytes(nick).map_err(|source| Error::InvalidNick {
+    for nick in body.split('\0') {
+        let nick = Nick::new_without_nul(nick).map_err(|source| Error::InvalidNick {
             arg: format!("nicks[{}]", nicks.len()).into(),
             source,
         })?;
         nicks.push(nick);
     }
     Ok(nicks)
+}
+
+/// The error for the first nick of a packed peerlist that is not valid UTF-8.
+fn first_bad_nick(bytes: &[u8]) -> Error {
+    let (index, source) = bytes[..bytes.len() - 1]
+        .split(|&byte| byte == 0)
+        .enumerate()
+        .find_map(|(index, nick)| Some((index, Nick::from_bytes(nick).err()?)))
+        .expect("some nick is not UTF-8");
+    Error::InvalidNick {
+        arg: format!("nicks[{index}]").into(),
+        source,
+    }
 }
 
 #[cfg(test)]
