@@ -21,3 +21,15 @@ ensure_pytest() {
   echo "==> installing pytest"
   python3 -m pip install --quiet pytest
 }
+
+# ensure_nightly_components <component>... makes sure the nightly toolchain (used for Miri and
+# for the ThreadSanitizer build of the library) has these rustup components.
+ensure_nightly_components() {
+  rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+  local installed
+  installed=$(rustup component list --toolchain nightly --installed)
+  local component
+  for component in "$@"; do
+    [[ "$installed" == *"$component"* ]] || rustup component add --toolchain nightly "$component"
+  done
+}

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test: Rust (with fmt and clippy), C and C++ through CTest (each also under
-# valgrind), the installed-package consumers, Python (pytest) and Go (go test -race).
+# Runs every test: Rust (fmt, clippy, unit, property, model-checking and fuzz-corpus tests, a
+# benchmark smoke run), Rust under Miri, C and C++ through CTest (plain, under valgrind, under
+# ASan+UBSan and under TSan), the installed-package consumers, Python (pytest), Go (go test
+# -race), and a smoke run of the trace replayers (all implementations must agree).
+# The long fuzzing run is separate: scripts/fuzz.sh [seconds].
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-tools.sh
 ensure_commands cmake:cmake valgrind:valgrind pkg-config:pkg-config go:golang-go
 ensure_pytest
+ensure_nightly_components miri rust-src
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -13,6 +17,9 @@ step "Rust: format, lints, unit + property + seed-suite tests, benchmark smoke r
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked --all-targets
+
+step "Rust under Miri: the core's and the C ABI layer's unit tests"
+cargo +nightly miri test --locked --lib
 
 step "C and C++: build, CTest (plain and under valgrind), install consumers"
 # Options explicitly on: the build directory may have been configured by run-example.sh.
@@ -32,8 +39,6 @@ cmake -S . -B build-asan -DNT_SANITIZE=address,undefined -DNT_MEMCHECK=OFF \
   -DNT_CARGO_TARGET_DIR="$PWD/build/cargo"
 cmake --build build-asan --parallel
 ctest --test-dir build-asan --output-on-failure --parallel 2
-[[ $(rustup component list --toolchain nightly --installed) == *rust-src* ]] ||
-  rustup component add --toolchain nightly rust-src
 cmake -S . -B build-tsan -DNT_SANITIZE=thread -DNT_RUST_SANITIZER=thread -DNT_MEMCHECK=OFF \
   -DNT_BUILD_EXAMPLES=OFF -DNT_BUILD_TESTS=ON -DNT_BUILD_CPP=ON
 cmake --build build-tsan --parallel
@@ -58,5 +63,8 @@ step "Go: gofmt, go vet, go test -race through the installed library"
   go vet ./...
   go test -race -count=1 ./...
 )
+
+step "Trace replay smoke run: Rust core, C ABI, Python package and plain Python agree"
+python3 benches/trace/run.py --quick
 
 step "All tests passed"
