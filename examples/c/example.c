@@ -1,7 +1,7 @@
 /*
  * nick_tracker_example: a client connected to three directory servers follows which peers are
- * reachable while peerlists and single join/leave messages arrive, and one directory's
- * connection drops. A peer counts as gone only once no directory lists it any more.
+ * reachable while peerlists and single join/leave messages arrive, and one directory is dropped
+ * for good. A peer counts as gone only once no directory lists it any more.
  *
  * Its output is checked against examples/c/expected_output.txt by CTest.
  */
@@ -135,7 +135,7 @@ int main(void) {
     static const char *const alpha_peers_later[] = {"J5bob", "J5frank"};
     receive_peerlist(tracker, ALPHA, alpha_peers_later, LENGTH(alpha_peers_later));
 
-    printf("== Lost the connection to gamma.onion\n");
+    printf("== Dropped gamma.onion for good\n");
     size_t gone;
     check(nt_remove_directory(tracker, GAMMA, &gone), "nt_remove_directory");
     printf("  %zu nick(s) left with it\n", gone);
