@@ -100,8 +100,10 @@ impl<'a> Peerlist<'a> {
     /// next peerlist after some peers left and others came.
     fn churned(&self, replacements: &'a [String]) -> Self {
         let mut names = self.names.clone();
-        let step = (names.len() / 100).max(1);
-        for (slot, replacement) in names.iter_mut().step_by(step).zip(replacements) {
+        let changes = (names.len() / 100).max(1);
+        let step = names.len() / changes;
+        let slots = names.iter_mut().step_by(step).take(changes);
+        for (slot, replacement) in slots.zip(replacements) {
             *slot = replacement;
         }
         Peerlist::new(names)
