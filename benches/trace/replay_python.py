@@ -17,16 +17,7 @@ from pathlib import Path
 from typing import List
 
 import tracefile
-from tracefile import (
-    ACTIVE_COUNT,
-    ACTIVE_DIRECTORIES,
-    IS_ACTIVE,
-    REMOVE,
-    SYNC,
-    UPDATE,
-    Observations,
-    Op,
-)
+from tracefile import Observations, Op
 
 try:
     import nick_tracker
@@ -39,31 +30,7 @@ def replay_package(ops: List[Op], seen: Observations) -> "nick_tracker.NickTrack
     tracker: nick_tracker.NickTracker[int] = nick_tracker.NickTracker(
         on_nick_leave=seen.leaves.append
     )
-    sync = tracker.sync_with_peerlist
-    update = tracker.update_nick
-    is_active = tracker.is_nick_active
-    active_directories = tracker.get_active_directories_for_nick
-    remove = tracker.remove_directory
-    all_active = tracker.get_all_active_nicks
-    record_active = seen.active.append
-    record_directories = seen.directories.append
-    record_count = seen.counts.append
-    for op in ops:
-        kind = op[0]
-        if kind == SYNC:
-            sync(op[1], op[2])
-        elif kind == UPDATE:
-            update(op[1], op[2], op[3])
-        elif kind == IS_ACTIVE:
-            record_active(is_active(op[1]))
-        elif kind == ACTIVE_DIRECTORIES:
-            record_directories(active_directories(op[1]))
-        elif kind == REMOVE:
-            remove(op[1])
-        elif kind == ACTIVE_COUNT:
-            record_count(len(all_active()))
-        else:
-            raise AssertionError(f"unknown op {kind}")
+    tracefile.replay_jmcore_api(tracker, ops, seen)
     return tracker
 
 

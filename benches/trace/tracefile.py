@@ -12,7 +12,7 @@ import json
 import struct
 import sys
 import time
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 HEADER = "nick-tracker-trace\t1"
 READY = '{"ready": true}'  # printed by a replayer started with --wait once it has parsed
@@ -188,6 +188,36 @@ class Observations:
             "count_sum": sum(self.counts),
             "count_fnv": f"{fnv1a(counts):016x}",
         }
+
+
+def replay_jmcore_api(tracker: Any, ops: Sequence[Op], seen: Observations) -> None:
+    """Replays `ops` on anything with jmcore's NickTracker methods (the seed itself, or the
+    package that mirrors its API), recording what a caller observes into `seen`."""
+    sync = tracker.sync_with_peerlist
+    update = tracker.update_nick
+    is_active = tracker.is_nick_active
+    active_directories = tracker.get_active_directories_for_nick
+    remove = tracker.remove_directory
+    all_active = tracker.get_all_active_nicks
+    record_active = seen.active.append
+    record_directories = seen.directories.append
+    record_count = seen.counts.append
+    for op in ops:
+        kind = op[0]
+        if kind == SYNC:
+            sync(op[1], op[2])
+        elif kind == UPDATE:
+            update(op[1], op[2], op[3])
+        elif kind == IS_ACTIVE:
+            record_active(is_active(op[1]))
+        elif kind == ACTIVE_DIRECTORIES:
+            record_directories(active_directories(op[1]))
+        elif kind == REMOVE:
+            remove(op[1])
+        elif kind == ACTIVE_COUNT:
+            record_count(len(all_active()))
+        else:
+            raise AssertionError(f"unknown op {kind}")
 
 
 def timed(replay: Callable[[], object]) -> Tuple[float, object]:

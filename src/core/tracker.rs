@@ -476,14 +476,8 @@ impl NickTracker {
         let stamp = self.directories[directory_key].next_sync_stamp();
         let mut last = LastPeerlist::with_capacity(peerlist);
         for &nick in peerlist {
-            let nick_key = match self.find_nick(nick.as_str()) {
-                Some(key) => key,
-                None => self.insert_nick(nick),
-            };
-            let position = match self.nicks[nick_key].position(directory_key) {
-                Some(position) => position,
-                None => self.add_report(nick_key, directory_key),
-            };
+            let nick_key = self.find_or_insert_nick(nick);
+            let position = self.report_position(nick_key, directory_key);
             if self.stamp_member(nick_key, position, directory_key, stamp) {
                 last.push(nick.as_str(), nick_key);
             }
@@ -597,15 +591,9 @@ impl NickTracker {
                     continue;
                 }
                 Some(key) => key,
-                None => match self.find_nick(nick.as_str()) {
-                    Some(key) => key,
-                    None => self.insert_nick(nick),
-                },
+                None => self.find_or_insert_nick(nick),
             };
-            let position = match self.nicks[nick_key].position(directory_key) {
-                Some(position) => position,
-                None => self.add_report(nick_key, directory_key),
-            };
+            let position = self.report_position(nick_key, directory_key);
             if self.stamp_member(nick_key, position, directory_key, stamp) {
                 last.push(nick.as_str(), nick_key);
             }
@@ -921,6 +909,22 @@ impl NickTracker {
         self.directory_keys.insert(directory, key);
         self.connected_directories += 1;
         key
+    }
+
+    fn find_or_insert_nick(&mut self, nick: Nick<'_>) -> NickKey {
+        match self.find_nick(nick.as_str()) {
+            Some(key) => key,
+            None => self.insert_nick(nick),
+        }
+    }
+
+    /// The position of the directory's report in the nick's reports, added (as not present)
+    /// if the directory has not reported the nick yet.
+    fn report_position(&mut self, nick_key: NickKey, directory_key: DirectoryKey) -> usize {
+        match self.nicks[nick_key].position(directory_key) {
+            Some(position) => position,
+            None => self.add_report(nick_key, directory_key),
+        }
     }
 
     /// Links a nick and a directory that has not reported it yet (as not present); returns
