@@ -11,7 +11,9 @@ use nick_tracker::{Config, DirectoryId, EventKind, Limits, Nick, NickTracker, Pi
 use proptest::prelude::*;
 use reference_model::{ModelEvent, ReferenceModel, edit_peerlist};
 
-const NICKS: [&str; 5] = ["alice", "bob", "carol", "dave", "erin"];
+/// Prefixes of one another and longer than a word, to exercise the byte-wise matching of a
+/// resent peerlist against the last one (it compares 8 bytes at a time).
+const NICKS: [&str; 5] = ["al", "alice", "alice_and_bob!", "alice_and_carol", "bob"];
 const DIRECTORIES: [DirectoryId; 4] = [1, 2, 3, u64::MAX];
 
 #[derive(Debug, Clone)]

@@ -4,8 +4,10 @@
 //! cargo bench --bench replay -- --trace TRACE [--runs K] [--wait]   # or NICK_TRACKER_TRACE=TRACE
 //! ```
 //!
-//! The file is read and parsed into memory first (nicks are slices of the file's text); only
-//! the replay is timed. Each run uses a fresh tracker and prints one JSON line. Without a trace
+//! The file is read and parsed into memory first (nicks are slices of the file's text, and
+//! each peerlist is packed into one buffer, every nick followed by a NUL, as a client holds
+//! a peerlist it received); only the replay is timed. Each sync copies and validates its
+//! buffer (`Peerlist::from_packed`) inside the timed loop, as a client must. Each run uses a fresh tracker and prints one JSON line. Without a trace
 //! (as under a plain `cargo bench` or `cargo test --all-targets`) it replays a small built-in
 //! trace and checks the results instead, so the target always does something useful.
 //!
@@ -21,12 +23,10 @@ use std::time::Instant;
 /// methods take plain `&str` nicks (valid by construction: the parser checks them) and report
 /// departures through `on_leave`, in the order the tracker reports them.
 mod core_api {
-    use nick_tracker::{Event, Nick, NickTracker};
+    use nick_tracker::{Event, Nick, NickTracker, Peerlist};
 
-    pub struct Tracker<'t> {
+    pub struct Tracker {
         inner: NickTracker,
-        /// Reused for every peerlist, as a long-running native client would.
-        peerlist: Vec<Nick<'t>>,
     }
 
     fn nick(name: &str) -> Nick<'_> {
@@ -43,17 +43,16 @@ mod core_api {
         }
     }
 
-    impl<'t> Tracker<'t> {
+    impl Tracker {
         pub fn new() -> Self {
             Tracker {
                 inner: NickTracker::new(),
-                peerlist: Vec::new(),
             }
         }
 
         pub fn update(
             &mut self,
-            name: &'t str,
+            name: &str,
             directory: u64,
             present: bool,
             on_leave: &mut impl FnMut(&str),
@@ -62,10 +61,11 @@ mod core_api {
             leaves(events.expect("no limits are set"), on_leave);
         }
 
-        pub fn sync(&mut self, directory: u64, names: &[&'t str], on_leave: &mut impl FnMut(&str)) {
-            self.peerlist.clear();
-            self.peerlist.extend(names.iter().map(|name| nick(name)));
-            let events = self.inner.sync_peerlist(directory, &self.peerlist);
+        /// `packed`: every nick followed by a NUL.
+        pub fn sync(&mut self, directory: u64, packed: &[u8], on_leave: &mut impl FnMut(&str)) {
+            let peerlist = Peerlist::from_packed(packed.to_vec())
+                .expect("the trace parser only accepts valid nicks");
+            let events = self.inner.sync_peerlist_packed(directory, peerlist);
             leaves(events.expect("no limits are set"), on_leave);
         }
 
@@ -102,7 +102,8 @@ enum Op<'t> {
     },
     Sync {
         directory: u64,
-        nicks: Vec<&'t str>,
+        /// Every nick followed by a NUL.
+        packed: Vec<u8>,
     },
     Remove {
         directory: u64,
@@ -149,14 +150,22 @@ fn parse(text: &str) -> Result<Trace<'_>, String> {
                     .filter(|f| is_decimal(f))
                     .and_then(|f| f.parse().ok())
                     .ok_or_else(|| fail("bad count"))?;
-                let nicks: Vec<&str> = fields
-                    .map(|f| valid_nick(f).ok_or_else(|| fail("bad nick")))
-                    .collect::<Result<_, _>>()?;
-                if nicks.len() != count {
+                let mut packed = Vec::new();
+                let mut listed = 0;
+                for field in fields {
+                    packed.extend_from_slice(
+                        valid_nick(field)
+                            .ok_or_else(|| fail("bad nick"))?
+                            .as_bytes(),
+                    );
+                    packed.push(0);
+                    listed += 1;
+                }
+                if listed != count {
                     return Err(fail("count does not match the nicks"));
                 }
                 nick_refs += count as u64;
-                Op::Sync { directory, nicks }
+                Op::Sync { directory, packed }
             }
             ("update", &[nick, dir, present]) => Op::Update {
                 nick: valid_nick(nick).ok_or_else(|| fail("bad nick"))?,
@@ -247,7 +256,7 @@ fn replay(trace: &Trace<'_>) -> (f64, Checksum) {
     for op in &trace.ops {
         let mut on_leave = |nick: &str| seen.leave(nick);
         match op {
-            Op::Sync { directory, nicks } => tracker.sync(*directory, nicks, &mut on_leave),
+            Op::Sync { directory, packed } => tracker.sync(*directory, packed, &mut on_leave),
             Op::Update {
                 nick,
                 directory,

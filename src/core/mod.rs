@@ -3,9 +3,11 @@
 
 mod event;
 mod nick;
+mod peerlist;
 mod slab;
 mod tracker;
 
 pub use event::{Event, EventKind};
 pub use nick::{MAX_NICK_LEN, Nick, NickError};
+pub use peerlist::{Peerlist, PeerlistError};
 pub use tracker::{Config, DirectoryId, LimitError, Limits, NickTracker, PickMode, Stats};

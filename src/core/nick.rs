@@ -43,15 +43,10 @@ impl<'a> Nick<'a> {
         Ok(Nick(nick))
     }
 
-    /// [`Nick::new`] for a string already known to hold no NUL (a piece of a string split
-    /// at NULs), which skips that scan.
-    pub(crate) fn new_without_nul(nick: &'a str) -> Result<Self, NickError> {
-        debug_assert!(!nick.contains('\0'));
-        match nick.len() {
-            0 => Err(NickError::Empty),
-            len if len > MAX_NICK_LEN => Err(NickError::TooLong),
-            _ => Ok(Nick(nick)),
-        }
+    /// A piece of a [`Peerlist`](super::Peerlist), which validated it when it was built.
+    pub(crate) fn from_validated(nick: &'a str) -> Self {
+        debug_assert_eq!(Self::new(nick), Ok(Nick(nick)));
+        Nick(nick)
     }
 
     /// Like [`Nick::new`] for raw bytes, as they arrive from C.

@@ -31,7 +31,11 @@ impl<T> Slab<T> {
             self.entries[key as usize] = Some(value);
             return key;
         }
-        let key = Key::try_from(self.entries.len()).expect("more than u32::MAX live entries");
+        // Key::MAX is never handed out, so callers may use it as a placeholder.
+        let key = Key::try_from(self.entries.len())
+            .ok()
+            .filter(|&key| key != Key::MAX)
+            .expect("fewer than u32::MAX live entries");
         self.entries.push(Some(value));
         key
     }

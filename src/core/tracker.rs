@@ -53,12 +53,14 @@ use std::collections::HashMap;
 use hashbrown::HashTable;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher, RandomState};
+use std::ops::Range;
 use std::sync::Arc;
 
 use thiserror::Error;
 
 use super::event::{Event, EventKind};
 use super::nick::Nick;
+use super::peerlist::{Peerlist, common_prefix, first_nul, whole_nicks};
 use super::slab::{Key, Slab};
 
 /// A directory server, identified by a number the caller chooses.
@@ -189,54 +191,100 @@ struct Directory {
 /// general path instead of matching against the last peerlist.
 const MAX_CHANGES_BETWEEN_SYNCS: usize = 1024;
 
-/// A directory's last peerlist: the nicks back to back as NUL-terminated bytes, where each
-/// starts, and their keys, in list order and without duplicates.
+/// A directory's last peerlist, without repeats, with each nick's key in list order.
 #[derive(Default)]
 struct LastPeerlist {
-    bytes: Vec<u8>,
-    starts: Vec<u32>,
+    list: Peerlist,
     keys: Vec<NickKey>,
 }
 
-impl LastPeerlist {
-    fn with_capacity(peerlist: &[Nick<'_>]) -> Self {
-        let bytes = peerlist.iter().map(|nick| nick.as_str().len() + 1).sum();
-        LastPeerlist {
-            bytes: Vec::with_capacity(bytes),
-            starts: Vec::with_capacity(peerlist.len()),
-            keys: Vec::with_capacity(peerlist.len()),
+/// Stands for the key of a listed nick that a sync plan could not match (slabs never hand
+/// it out); the sync fills in the real key when it looks the nick up.
+const UNMATCHED: NickKey = NickKey::MAX;
+
+/// What an incremental sync does: the key of every listed nick (or [`UNMATCHED`]); the
+/// listed nicks it must set present, in list order, by their index (with their bytes if the
+/// tracker does not hold them yet); the nicks of the last peerlist it drops; and the nicks
+/// changed by single updates since (sorted), whose reports it must set again.
+struct SyncPlan {
+    keys: Vec<NickKey>,
+    to_list: Vec<(usize, Option<Range<usize>>)>,
+    dropped: Vec<NickKey>,
+    changed: Vec<NickKey>,
+}
+
+impl SyncPlan {
+    /// Takes `keys`, the keys of a run of the last peerlist listed again from `run_start`
+    /// in `new`, noting those that single updates changed or forgot since.
+    fn take_run(&mut self, since: &SinceLastSync, keys: &[NickKey], new: &[u8], run_start: usize) {
+        let first = self.keys.len();
+        self.keys.extend_from_slice(keys);
+        if since.is_empty() {
+            return;
         }
-    }
-
-    fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    fn nick(&self, index: usize) -> &[u8] {
-        let start = self.starts[index] as usize;
-        let end = self
-            .starts
-            .get(index + 1)
-            .map_or(self.bytes.len(), |&s| s as usize);
-        &self.bytes[start..end - 1]
-    }
-
-    fn push(&mut self, nick: &str, key: NickKey) {
-        self.starts
-            .push(u32::try_from(self.bytes.len()).expect("a peerlist under 4 GiB"));
-        self.bytes.extend_from_slice(nick.as_bytes());
-        self.bytes.push(0);
-        self.keys.push(key);
+        for (offset, &key) in keys.iter().enumerate() {
+            if !since.may_hold(key) {
+                continue;
+            }
+            let index = first + offset;
+            if since.forgot(key) {
+                // The key may belong to another nick by now: look the nick up like a new one.
+                let mut start = run_start;
+                for _ in 0..offset {
+                    start += first_nul(&new[start..]) + 1;
+                }
+                let end = start + first_nul(&new[start..]);
+                self.keys[index] = UNMATCHED;
+                self.to_list.push((index, Some(start..end)));
+            } else if since.changed(key) {
+                self.to_list.push((index, None));
+            }
+        }
     }
 }
 
-/// What an incremental sync does: for each listed nick, its key if it matched the last
-/// peerlist (`None` if new to the directory); the nicks of the last peerlist it drops; and
-/// the nicks changed by single updates since (sorted), whose reports it must set again.
-struct SyncPlan {
-    keys: Vec<Option<NickKey>>,
-    dropped: Vec<NickKey>,
+/// The nicks single updates changed on a directory since its last sync, and those of them
+/// that were then forgotten, for testing each matched nick against: a 4096-bit filter
+/// answers almost every test with one bit, sorted lists the rest.
+struct SinceLastSync {
+    filter: [u64; 64],
     changed: Vec<NickKey>,
+    forgotten: Vec<NickKey>,
+}
+
+impl SinceLastSync {
+    fn new(directory: &Directory) -> Self {
+        let mut since = SinceLastSync {
+            filter: [0; 64],
+            changed: directory.changed_since_sync.clone(),
+            forgotten: directory.forgotten_since_sync.clone(),
+        };
+        for list in [&mut since.changed, &mut since.forgotten] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        for &key in since.changed.iter().chain(&since.forgotten) {
+            since.filter[(key as usize / 64) % 64] |= 1 << (key % 64);
+        }
+        since
+    }
+
+    fn is_empty(&self) -> bool {
+        self.changed.is_empty() && self.forgotten.is_empty()
+    }
+
+    fn may_hold(&self, key: NickKey) -> bool {
+        self.filter[(key as usize / 64) % 64] & (1 << (key % 64)) != 0
+    }
+
+    fn changed(&self, key: NickKey) -> bool {
+        self.may_hold(key) && self.changed.binary_search(&key).is_ok()
+    }
+
+    /// Whether `key` belonged to a nick of the last peerlist that has been forgotten since.
+    fn forgot(&self, key: NickKey) -> bool {
+        self.may_hold(key) && self.forgotten.binary_search(&key).is_ok()
+    }
 }
 
 /// A directory's link back to one nick it reported.
@@ -450,38 +498,51 @@ impl NickTracker {
         directory: DirectoryId,
         peerlist: &[Nick<'_>],
     ) -> Result<Vec<Event>, LimitError> {
+        self.sync_peerlist_packed(directory, Peerlist::from_nicks(peerlist))
+    }
+
+    /// [`NickTracker::sync_peerlist`] for a list already packed, as nicks arrive from C. The
+    /// tracker keeps it as the directory's last peerlist, so it is not copied again.
+    pub fn sync_peerlist_packed(
+        &mut self,
+        directory: DirectoryId,
+        peerlist: Peerlist,
+    ) -> Result<Vec<Event>, LimitError> {
         let known_directory = self.directory_keys.get(&directory).copied();
         if known_directory.is_none() {
             self.check_room_for_directory()?;
         }
         if self.config.limits.max_nicks.is_some() {
-            self.check_room_for_sync(known_directory, peerlist)?;
+            self.check_room_for_sync(known_directory, &peerlist)?;
         }
         let directory_key = known_directory.unwrap_or_else(|| self.insert_directory(directory));
-        let last = match self.plan_incremental_sync(directory_key, peerlist) {
+        let last = match self.plan_incremental_sync(directory_key, &peerlist) {
             Some(plan) => self.sync_incrementally(directory_key, peerlist, plan),
             None => self.sync_fully(directory_key, peerlist),
         };
         let directory = &mut self.directories[directory_key];
-        directory.last_peerlist = last;
-        directory.matches_last_peerlist = true;
+        // A list with repeats is not kept: the next sync takes the general path.
+        directory.matches_last_peerlist = last.is_some();
+        directory.last_peerlist = last.unwrap_or_default();
         directory.changed_since_sync.clear();
         directory.forgotten_since_sync.clear();
         Ok(self.ledger.take())
     }
 
     /// The general sync: every listed nick is looked up and stamped, then every member the
-    /// stamp missed is marked gone. Returns the peerlist to remember, without duplicates.
-    fn sync_fully(&mut self, directory_key: DirectoryKey, peerlist: &[Nick<'_>]) -> LastPeerlist {
+    /// stamp missed is marked gone. Returns the peerlist to remember, unless it has repeats.
+    fn sync_fully(
+        &mut self,
+        directory_key: DirectoryKey,
+        peerlist: Peerlist,
+    ) -> Option<LastPeerlist> {
         let stamp = self.directories[directory_key].next_sync_stamp();
-        let mut last = LastPeerlist::with_capacity(peerlist);
-        for &nick in peerlist {
+        let mut keys = Vec::with_capacity(peerlist.len());
+        let mut repeats = false;
+        for nick in peerlist.iter() {
             let nick_key = self.find_or_insert_nick(nick);
-            let position = self.report_position(nick_key, directory_key);
-            if self.stamp_member(nick_key, position, directory_key, stamp) {
-                last.push(nick.as_str(), nick_key);
-            }
-            self.set_present(nick_key, position);
+            keys.push(nick_key);
+            repeats |= !self.list_present(nick_key, directory_key, stamp);
         }
 
         // Unlisted members: the nicks this peerlist dropped, and those already reported gone.
@@ -501,20 +562,27 @@ impl NickTracker {
         }
         unlisted.clear();
         self.scratch = unlisted;
-        last
+        (!repeats).then_some(LastPeerlist {
+            list: peerlist,
+            keys,
+        })
     }
 
     /// Matches `peerlist` against the directory's last one. Directories resend their
-    /// peerlists in a stable order, with a few nicks gone and a few new ones, so most nicks
-    /// match the last list in order with one byte comparison each: no hashing, no pointer
-    /// chasing. Returns `None` (sync fully) when the directory's last peerlist cannot be
-    /// vouched for, or a nick the directory already lists appears out of order or twice:
-    /// the plan is exact only when every unmatched nick is new to the directory (or was
-    /// changed by a single update since the last sync) and listed once.
+    /// peerlists in a stable order, with a few nicks gone and a few new ones, so the two
+    /// lists are compared as bytes, a word at a time, and each run of nicks listed again in
+    /// the same order costs no hashing and no pointer chasing: its keys are copied from the
+    /// last list. Between runs, a nick is matched against the next few of the last list
+    /// (skipping nicks the directory dropped) or else looked up.
+    ///
+    /// Returns `None` (sync fully) when the directory's last peerlist cannot be vouched for,
+    /// or a nick the directory already lists appears out of order or twice: the plan is exact
+    /// only when every unmatched nick is new to the directory (or was changed by a single
+    /// update since the last sync) and listed once.
     fn plan_incremental_sync(
         &self,
         directory_key: DirectoryKey,
-        peerlist: &[Nick<'_>],
+        peerlist: &Peerlist,
     ) -> Option<SyncPlan> {
         /// How many consecutive dropped nicks the matching skips over.
         const LOOKAHEAD: usize = 8;
@@ -523,84 +591,106 @@ impl NickTracker {
             return None;
         }
         let last = &directory.last_peerlist;
-        let mut forgotten = directory.forgotten_since_sync.clone();
-        forgotten.sort_unstable();
-        let held = |key: &NickKey| forgotten.binary_search(key).is_err();
-        let mut keys = Vec::with_capacity(peerlist.len());
-        let mut dropped = Vec::new();
-        let mut next = 0;
-        for nick in peerlist {
-            let bytes = nick.as_str().as_bytes();
-            let window = next..last.len().min(next + LOOKAHEAD);
-            match window.into_iter().find(|&i| last.nick(i) == bytes) {
-                Some(i) => {
-                    dropped.extend(last.keys[next..i].iter().filter(|key| held(key)));
-                    // A forgotten nick listed again is new: looked up like one.
-                    keys.push(Some(last.keys[i]).filter(held));
-                    next = i + 1;
-                }
-                None => keys.push(None),
+        let since = SinceLastSync::new(directory);
+        let held = |key: &&NickKey| !since.forgot(**key);
+        let (new, old) = (peerlist.as_bytes(), last.list.as_bytes());
+        let mut plan = SyncPlan {
+            keys: Vec::with_capacity(peerlist.len()),
+            to_list: Vec::new(),
+            dropped: Vec::new(),
+            changed: Vec::new(),
+        };
+        let (mut at, mut old_at, mut old_index) = (0, 0, 0);
+        while at < new.len() {
+            let same = common_prefix(&new[at..], &old[old_at..]);
+            let (count, run) = whole_nicks(&new[at..at + same]);
+            plan.take_run(&since, &last.keys[old_index..old_index + count], new, at);
+            (at, old_at, old_index) = (at + run, old_at + run, old_index + count);
+            if at == new.len() {
+                break;
             }
+            // The nick at `at` differs from the last list's next one.
+            let end = at + first_nul(&new[at..]);
+            let mut probe = old_at;
+            let mut found = None;
+            for skipped in 0..LOOKAHEAD {
+                if probe == old.len() {
+                    break;
+                }
+                let probe_end = probe + first_nul(&old[probe..]);
+                if old[probe..probe_end] == new[at..end] {
+                    found = Some((skipped, probe_end + 1));
+                    break;
+                }
+                probe = probe_end + 1;
+            }
+            match found {
+                Some((skipped, next_old_at)) => {
+                    let skipped_keys = &last.keys[old_index..old_index + skipped];
+                    plan.dropped.extend(skipped_keys.iter().filter(held));
+                    let key = &last.keys[old_index + skipped..][..1];
+                    plan.take_run(&since, key, new, at);
+                    (old_at, old_index) = (next_old_at, old_index + skipped + 1);
+                }
+                None => {
+                    plan.to_list.push((plan.keys.len(), Some(at..end)));
+                    plan.keys.push(UNMATCHED);
+                }
+            }
+            at = end + 1;
         }
-        dropped.extend(last.keys[next..].iter().filter(|key| held(key)));
+        plan.dropped
+            .extend(last.keys[old_index..].iter().filter(held));
 
-        let mut changed = directory.changed_since_sync.clone();
-        changed.sort_unstable();
-        changed.dedup();
-        let mut unmatched: Vec<&str> = peerlist
-            .iter()
-            .zip(&keys)
-            .filter(|(_, key)| key.is_none())
-            .map(|(nick, _)| nick.as_str())
-            .collect();
-        for nick in &unmatched {
-            if let Some(nick_key) = self.find_nick(nick)
-                && self.is_present_on(nick_key, directory_key)
-                && changed.binary_search(&nick_key).is_err()
-            {
-                return None; // listed before, now out of order or repeated
+        let mut unmatched: Vec<&str> = Vec::new();
+        for (index, bytes) in &mut plan.to_list {
+            let Some(range) = bytes.clone() else { continue };
+            let nick = peerlist.nick_at(range).as_str();
+            unmatched.push(nick);
+            if let Some(nick_key) = self.find_nick(nick) {
+                if self.is_present_on(nick_key, directory_key) && !since.changed(nick_key) {
+                    return None; // listed before, now out of order or repeated
+                }
+                // Held already: only its bytes were unknown.
+                plan.keys[*index] = nick_key;
+                *bytes = None;
             }
         }
         unmatched.sort_unstable();
         if unmatched.windows(2).any(|pair| pair[0] == pair[1]) {
             return None;
         }
-        Some(SyncPlan {
-            keys,
-            dropped,
-            changed,
-        })
+        plan.changed = since.changed;
+        Some(plan)
     }
 
     /// Applies a plan from [`NickTracker::plan_incremental_sync`]. Matched nicks are
     /// present and stay so, unless a single update changed them (then they are set present
     /// again); unmatched ones become present; the dropped nicks, and changed ones the list
     /// leaves out, become gone. Nicks set present here are stamped, so none is dropped twice.
+    /// Returns the peerlist to remember, unless it has repeats.
     fn sync_incrementally(
         &mut self,
         directory_key: DirectoryKey,
-        peerlist: &[Nick<'_>],
+        peerlist: Peerlist,
         plan: SyncPlan,
-    ) -> LastPeerlist {
+    ) -> Option<LastPeerlist> {
         let stamp = self.directories[directory_key].next_sync_stamp();
-        let mut last = LastPeerlist::with_capacity(peerlist);
-        for (&nick, matched) in peerlist.iter().zip(plan.keys) {
-            let nick_key = match matched {
-                Some(key) if plan.changed.binary_search(&key).is_err() => {
-                    last.push(nick.as_str(), key);
-                    continue;
-                }
-                Some(key) => key,
-                None => self.find_or_insert_nick(nick),
-            };
-            let position = self.report_position(nick_key, directory_key);
-            if self.stamp_member(nick_key, position, directory_key, stamp) {
-                last.push(nick.as_str(), nick_key);
+        let SyncPlan {
+            mut keys,
+            to_list,
+            dropped,
+            changed,
+        } = plan;
+        let mut repeats = false;
+        for (index, new_nick) in to_list {
+            if let Some(range) = new_nick {
+                keys[index] = self.insert_nick(peerlist.nick_at(range));
             }
-            self.set_present(nick_key, position);
+            repeats |= !self.list_present(keys[index], directory_key, stamp);
         }
-        let mut unlisted = plan.dropped;
-        unlisted.extend_from_slice(&plan.changed);
+        let mut unlisted = dropped;
+        unlisted.extend_from_slice(&changed);
         unlisted.sort_unstable();
         unlisted.dedup();
         for nick_key in unlisted {
@@ -613,7 +703,19 @@ impl NickTracker {
                 self.set_gone(nick_key, position);
             }
         }
-        last
+        (!repeats).then_some(LastPeerlist {
+            list: peerlist,
+            keys,
+        })
+    }
+
+    /// Marks the nick present on the directory as listed in the peerlist being synced, with
+    /// `stamp`; false if it was already listed (a repeat).
+    fn list_present(&mut self, nick_key: NickKey, directory_key: DirectoryKey, stamp: u32) -> bool {
+        let position = self.report_position(nick_key, directory_key);
+        let first = self.stamp_member(nick_key, position, directory_key, stamp);
+        self.set_present(nick_key, position);
+        first
     }
 
     /// Stamps the nick's member entry in the directory; false if it already had `stamp`
@@ -822,7 +924,7 @@ impl NickTracker {
     fn check_room_for_sync(
         &mut self,
         directory_key: Option<DirectoryKey>,
-        peerlist: &[Nick<'_>],
+        peerlist: &Peerlist,
     ) -> Result<(), LimitError> {
         let new = self.count_unknown(peerlist);
         let refusal = match self.check_room_for_nicks(new) {
@@ -840,9 +942,9 @@ impl NickTracker {
     /// How many nicks a sync of `peerlist` would forget: those the directory alone reports
     /// present and the list leaves out. Stamps the listed members with a fresh stamp, which
     /// the sync itself supersedes (stamps mean nothing between syncs).
-    fn count_dropped_alone(&mut self, directory_key: DirectoryKey, peerlist: &[Nick<'_>]) -> usize {
+    fn count_dropped_alone(&mut self, directory_key: DirectoryKey, peerlist: &Peerlist) -> usize {
         let stamp = self.directories[directory_key].next_sync_stamp();
-        for nick in peerlist {
+        for nick in peerlist.iter() {
             if let Some(nick_key) = self.find_nick(nick.as_str())
                 && let Some(position) = self.nicks[nick_key].position(directory_key)
             {
@@ -866,10 +968,10 @@ impl NickTracker {
     }
 
     /// How many distinct nicks in `peerlist` the tracker does not hold yet.
-    fn count_unknown(&self, peerlist: &[Nick<'_>]) -> usize {
+    fn count_unknown(&self, peerlist: &Peerlist) -> usize {
         let mut unknown: Vec<&str> = peerlist
             .iter()
-            .map(Nick::as_str)
+            .map(|nick| nick.as_str())
             .filter(|nick| self.find_nick(nick).is_none())
             .collect();
         unknown.sort_unstable();

@@ -8,7 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 
 use super::status::{Error, nt_status, record};
-use crate::core::{MAX_NICK_LEN, Nick};
+use crate::core::{MAX_NICK_LEN, Nick, Peerlist, PeerlistError};
 
 /// Runs `body`, returning `fallback` if it panics, so no unwind ever crosses into C.
 ///
@@ -133,56 +133,29 @@ pub unsafe fn nick_array_arg<'a>(
         .collect()
 }
 
-/// Reads `len` bytes of NUL-terminated nicks packed back to back as nicks, all or nothing.
-/// `len == 0` (an empty list) accepts NULL.
+/// Reads `len` bytes of NUL-terminated nicks packed back to back as a peerlist (copied, and
+/// validated as a whole), all or nothing. `len == 0` (an empty list) accepts NULL.
 ///
 /// # Safety
-/// If `len > 0`, `packed` must point to `len` readable bytes that stay unchanged for `'a`.
-pub unsafe fn packed_nicks_arg<'a>(
-    packed: *const c_char,
-    len: usize,
-) -> Result<Vec<Nick<'a>>, Error> {
+/// If `len > 0`, `packed` must point to `len` readable bytes.
+pub unsafe fn packed_nicks_arg(packed: *const c_char, len: usize) -> Result<Peerlist, Error> {
     if len == 0 {
-        return Ok(Vec::new());
+        return Ok(Peerlist::default());
     }
     let packed = non_null(packed.cast_mut(), "nicks")?;
     check_array_len::<u8>(len, "len")?;
     // SAFETY: non-NULL, and the caller guarantees `len` readable bytes.
     let bytes = unsafe { std::slice::from_raw_parts(packed.as_ptr().cast::<u8>(), len) };
-    if bytes.last() != Some(&0) {
-        return Err(Error::InvalidArgument {
+    Peerlist::from_packed(bytes.to_vec()).map_err(|error| match error {
+        PeerlistError::Unterminated => Error::InvalidArgument {
             arg: "nicks",
-            reason: "a packed peerlist must end with a NUL byte".into(),
-        });
-    }
-    // UTF-8 is checked once for the whole buffer (fast, and NUL bytes split valid UTF-8 into
-    // valid pieces); only if that fails is each nick checked, to name the bad one.
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return Err(first_bad_nick(bytes));
-    };
-    let body = &text[..text.len() - 1];
-    let mut nicks = Vec::with_capacity(bytes.iter().filter(|&&byte| byte == 0).count());
-    for nick in body.split('\0') {
-        let nick = Nick::new_without_nul(nick).map_err(|source| Error::InvalidNick {
-            arg: format!("nicks[{}]", nicks.len()).into(),
+            reason: error.to_string(),
+        },
+        PeerlistError::BadNick { index, source } => Error::InvalidNick {
+            arg: format!("nicks[{index}]").into(),
             source,
-        })?;
-        nicks.push(nick);
-    }
-    Ok(nicks)
-}
-
-/// The error for the first nick of a packed peerlist that is not valid UTF-8.
-fn first_bad_nick(bytes: &[u8]) -> Error {
-    let (index, source) = bytes[..bytes.len() - 1]
-        .split(|&byte| byte == 0)
-        .enumerate()
-        .find_map(|(index, nick)| Some((index, Nick::from_bytes(nick).err()?)))
-        .expect("some nick is not UTF-8");
-    Error::InvalidNick {
-        arg: format!("nicks[{index}]").into(),
-        source,
-    }
+        },
+    })
 }
 
 #[cfg(test)]
@@ -220,7 +193,7 @@ mod tests {
             |bytes: &'static [u8]| unsafe { packed_nicks_arg(bytes.as_ptr().cast(), bytes.len()) };
         let nicks = read(b"alice\0bob\0").unwrap();
         assert_eq!(
-            nicks.iter().map(Nick::as_str).collect::<Vec<_>>(),
+            nicks.iter().map(|nick| nick.as_str()).collect::<Vec<_>>(),
             ["alice", "bob"]
         );
         assert_eq!(

@@ -316,7 +316,7 @@ pub unsafe extern "C" fn nt_sync_peerlist_packed(
         // SAFETY: per the contract, a live tracker from nt_new and `len` readable bytes.
         let (tracker, peerlist) =
             unsafe { (borrow(tracker, "tracker")?, packed_nicks_arg(nicks, len)?) };
-        tracker.apply(|state| state.sync_peerlist(directory, &peerlist))?;
+        tracker.apply(|state| state.sync_peerlist_packed(directory, peerlist))?;
         Ok(())
     })
 }
