@@ -5,9 +5,10 @@
  *        -Ltarget/release -lnick_tracker -o replay_c
  *     ./replay_c TRACE [--runs K] [--wait]
  *
- * The whole file is read and parsed into memory first (nicks point into the file buffer, each
- * peerlist is an array of pointers, as a C client holding a received peerlist would have);
- * only the replay itself is timed. Each run uses a fresh tracker and prints one JSON line.
+ * The whole file is read and parsed into memory first (nicks point into the file buffer, and
+ * each peerlist is one packed buffer in it, every nick followed by a NUL, as a C client holding
+ * a received peerlist would have it), and peerlists go to nt_sync_peerlist_packed(), the
+ * ABI's one-call form for them; only the replay itself is timed. Each run uses a fresh tracker and prints one JSON line.
  * Any status other than NT_STATUS_OK aborts the replay (exit status 1).
  *
  * With --wait (used by run.py to interleave implementations) it prints {"ready": true} once
@@ -38,8 +39,8 @@ struct op {
     bool present;            /* OP_UPDATE */
     uint64_t directory;      /* OP_UPDATE, OP_SYNC, OP_REMOVE */
     const char *nick;        /* OP_UPDATE, OP_IS_ACTIVE, OP_ACTIVE_DIRECTORIES */
-    const char **nicks;      /* OP_SYNC: `count` nicks (NULL when count is 0) */
-    size_t count;
+    const char *packed;      /* OP_SYNC: the nicks, each followed by a NUL (NULL if none) */
+    size_t packed_len;
 };
 
 struct trace {
@@ -83,9 +84,6 @@ static void on_leave(void *user_data, const char *nick) {
 /* ---- parsing ---------------------------------------------------------------------------- */
 
 static void trace_free(struct trace *t) {
-    if (t->ops != NULL) {
-        for (size_t i = 0; i < t->len; i++) free(t->ops[i].nicks);
-    }
     free(t->ops);
     free(t->text);
     memset(t, 0, sizeof *t);
@@ -192,14 +190,21 @@ static int parse_sync(const char *path, size_t line_no, char *args, size_t size,
     if (op == NULL) return fail(path, line_no, "out of memory");
     op->kind = OP_SYNC;
     op->directory = directory;
-    op->count = (size_t)count;
     if (count == 0) return 0;
-    op->nicks = malloc((size_t)count * sizeof *op->nicks);
-    if (op->nicks == NULL) return fail(path, line_no, "out of memory");
-    if (split_fields(nicks, (char **)op->nicks, (size_t)count) != count)
-        return fail(path, line_no, "count does not match the nicks");
-    for (size_t i = 0; i < op->count; i++)
-        if (!valid_nick(op->nicks[i])) return fail(path, line_no, "bad nick");
+    /* The line is NUL-terminated: with its TABs replaced by NULs, the nicks are packed. */
+    uint64_t listed = 0;
+    char *p = nicks;
+    for (;;) {
+        char *next = strchr(p, '\t');
+        if (next != NULL) *next = '\0';
+        if (!valid_nick(p)) return fail(path, line_no, "bad nick");
+        listed++;
+        if (next == NULL) break;
+        p = next + 1;
+    }
+    if (listed != count) return fail(path, line_no, "count does not match the nicks");
+    op->packed = nicks;
+    op->packed_len = (size_t)(p + strlen(p) + 1 - nicks);
     t->nick_refs += count;
     return 0;
 }
@@ -303,7 +308,7 @@ static int replay(const struct trace *t, struct checksum *c, double *elapsed) {
         const struct op *op = &t->ops[i];
         switch (op->kind) {
         case OP_SYNC:
-            if (check(nt_sync_peerlist(tracker, op->directory, op->nicks, op->count), i) != 0) goto out;
+            if (check(nt_sync_peerlist_packed(tracker, op->directory, op->packed, op->packed_len), i) != 0) goto out;
             break;
         case OP_UPDATE:
             if (check(nt_update(tracker, op->nick, op->directory, op->present), i) != 0) goto out;
