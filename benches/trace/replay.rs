@@ -6,8 +6,8 @@
 //!
 //! The file is read and parsed into memory first (nicks are slices of the file's text, and
 //! each peerlist is packed into one buffer, every nick followed by a NUL, as a client holds
-//! a peerlist it received); only the replay is timed. Each sync copies and validates its
-//! buffer (`Peerlist::from_packed`) inside the timed loop, as a client must. Each run uses a fresh tracker and prints one JSON line. Without a trace
+//! a peerlist it received); only the replay is timed. Each sync validates its buffer
+//! (`PackedNicks::new`) inside the timed loop, as a client must. Each run uses a fresh tracker and prints one JSON line. Without a trace
 //! (as under a plain `cargo bench` or `cargo test --all-targets`) it replays a small built-in
 //! trace and checks the results instead, so the target always does something useful.
 //!
@@ -23,7 +23,7 @@ use std::time::Instant;
 /// methods take plain `&str` nicks (valid by construction: the parser checks them) and report
 /// departures through `on_leave`, in the order the tracker reports them.
 mod core_api {
-    use nick_tracker::{Event, Nick, NickTracker, Peerlist};
+    use nick_tracker::{Event, Nick, NickTracker, PackedNicks};
 
     pub struct Tracker {
         inner: NickTracker,
@@ -63,8 +63,8 @@ mod core_api {
 
         /// `packed`: every nick followed by a NUL.
         pub fn sync(&mut self, directory: u64, packed: &[u8], on_leave: &mut impl FnMut(&str)) {
-            let peerlist = Peerlist::from_packed(packed.to_vec())
-                .expect("the trace parser only accepts valid nicks");
+            let peerlist =
+                PackedNicks::new(packed).expect("the trace parser only accepts valid nicks");
             let events = self.inner.sync_peerlist_packed(directory, peerlist);
             leaves(events.expect("no limits are set"), on_leave);
         }

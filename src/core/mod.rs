@@ -9,5 +9,5 @@ mod tracker;
 
 pub use event::{Event, EventKind};
 pub use nick::{MAX_NICK_LEN, Nick, NickError};
-pub use peerlist::{Peerlist, PeerlistError};
+pub use peerlist::{PackedNicks, PeerlistError};
 pub use tracker::{Config, DirectoryId, LimitError, Limits, NickTracker, PickMode, Stats};

@@ -26,6 +26,10 @@ impl<T> Slab<T> {
         self.entries.len() - self.vacant.len()
     }
 
+    pub fn get(&self, key: Key) -> Option<&T> {
+        self.entries.get(key as usize)?.as_ref()
+    }
+
     pub fn insert(&mut self, value: T) -> Key {
         if let Some(key) = self.vacant.pop() {
             self.entries[key as usize] = Some(value);
@@ -86,6 +90,10 @@ mod tests {
         let b = slab.insert("b");
         assert_eq!(slab.remove(a), "a");
         assert_eq!(slab[b], "b");
+        assert_eq!(
+            (slab.get(a), slab.get(b), slab.get(7)),
+            (None, Some(&"b"), None)
+        );
         assert_eq!(slab.len(), 1);
         let c = slab.insert("c");
         assert_eq!(c, a, "the vacant slot is reused");

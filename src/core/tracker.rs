@@ -26,11 +26,13 @@
 //!
 //! A sync first matches the peerlist against the directory's previous one, kept as packed
 //! bytes with the nicks' keys: directories resend their lists in a stable order with a few
-//! nicks gone and a few new, so most nicks match in order with one byte comparison and cost
-//! no hashing at all; only new, dropped and singly-updated nicks are looked up. Lists that do
-//! not fit that shape (reordered, repeated nicks, or too many updates in between) take the
-//! general path: look up every nick, stamp its member entry, then mark the unstamped members
-//! gone.
+//! nicks gone and a few new, so the two lists are compared as bytes, a vector of them at a
+//! time, and the nicks in runs that match cost no hashing at all; only new, dropped and
+//! singly-updated nicks are looked up. Lists that do not fit that shape (a directory's first,
+//! reordered, repeated nicks, or too many updates in between) take the general path: look up
+//! every nick, stamp its member entry, then mark the unstamped members gone. Even then, the
+//! list is first matched against the last directory synced, since directories list much the
+//! same peers in much the same order, and the nicks that match need no lookup.
 //!
 //! With `d` = the number of directories that reported one nick (at most the number of
 //! directories, a small number in practice), `k` = nicks that changed:
@@ -60,7 +62,7 @@ use thiserror::Error;
 
 use super::event::{Event, EventKind};
 use super::nick::Nick;
-use super::peerlist::{Peerlist, common_prefix, first_nul, whole_nicks};
+use super::peerlist::{PackedNicks, Peerlist, common_prefix, first_nul, same_nick, whole_nicks};
 use super::slab::{Key, Slab};
 
 /// A directory server, identified by a number the caller chooses.
@@ -137,6 +139,11 @@ pub struct NickTracker {
     rng: SplitMix64,
     /// Reused by `sync_peerlist` for the nicks a peerlist dropped.
     scratch: Vec<NickKey>,
+    /// The bytes of the last peerlist a sync replaced, reused for the next one: steady syncs
+    /// of long lists then allocate nothing for their bytes.
+    spare_buffer: String,
+    /// The directory synced last, whose peerlist a directory's first sync matches against.
+    last_synced: Option<DirectoryKey>,
 }
 
 struct NickRecord {
@@ -214,6 +221,74 @@ struct SyncPlan {
 }
 
 impl SyncPlan {
+    /// Matches `new` against `last` (see [`NickTracker::plan_incremental_sync`]): the keys of
+    /// the nicks listed again, in runs; unmatched nicks, to look up; and the nicks of `last`
+    /// that `new` skips. With `patience`, gives up after that many unmatched nicks in a row,
+    /// leaving the keys of the rest out.
+    fn match_against(
+        last: &LastPeerlist,
+        since: &SinceLastSync,
+        peerlist: PackedNicks<'_>,
+        patience: Option<usize>,
+    ) -> SyncPlan {
+        /// How many consecutive dropped nicks the matching skips over.
+        const LOOKAHEAD: usize = 8;
+        let held = |key: &&NickKey| !since.forgot(**key);
+        let (new, old) = (peerlist.as_bytes(), last.list.view().as_bytes());
+        let mut plan = SyncPlan {
+            keys: Vec::with_capacity(peerlist.len()),
+            to_list: Vec::new(),
+            dropped: Vec::new(),
+            changed: Vec::new(),
+        };
+        let (mut at, mut old_at, mut old_index, mut misses) = (0, 0, 0, 0);
+        while at < new.len() && patience.is_none_or(|patience| misses < patience) {
+            let same = common_prefix(&new[at..], &old[old_at..]);
+            let (count, run) = whole_nicks(&new[at..at + same]);
+            plan.take_run(since, &last.keys[old_index..old_index + count], new, at);
+            (at, old_at, old_index) = (at + run, old_at + run, old_index + count);
+            if count > 0 {
+                misses = 0;
+            }
+            if at == new.len() {
+                break;
+            }
+            // The nick at `at` differs from the last list's next one.
+            let end = at + first_nul(&new[at..]);
+            let mut probe = old_at;
+            let mut found = None;
+            for skipped in 0..LOOKAHEAD {
+                if probe == old.len() {
+                    break;
+                }
+                let probe_end = probe + first_nul(&old[probe..]);
+                if same_nick(&old[probe..probe_end], &new[at..end]) {
+                    found = Some((skipped, probe_end + 1));
+                    break;
+                }
+                probe = probe_end + 1;
+            }
+            match found {
+                Some((skipped, next_old_at)) => {
+                    let skipped_keys = &last.keys[old_index..old_index + skipped];
+                    plan.dropped.extend(skipped_keys.iter().filter(held));
+                    let key = &last.keys[old_index + skipped..][..1];
+                    plan.take_run(since, key, new, at);
+                    (old_at, old_index, misses) = (next_old_at, old_index + skipped + 1, 0);
+                }
+                None => {
+                    plan.to_list.push((plan.keys.len(), Some(at..end)));
+                    plan.keys.push(UNMATCHED);
+                    misses += 1;
+                }
+            }
+            at = end + 1;
+        }
+        plan.dropped
+            .extend(last.keys[old_index..].iter().filter(held));
+        plan
+    }
+
     /// Takes `keys`, the keys of a run of the last peerlist listed again from `run_start`
     /// in `new`, noting those that single updates changed or forgot since.
     fn take_run(&mut self, since: &SinceLastSync, keys: &[NickKey], new: &[u8], run_start: usize) {
@@ -405,6 +480,8 @@ impl NickTracker {
             config,
             rng: SplitMix64::from_entropy(),
             scratch: Vec::new(),
+            spare_buffer: String::new(),
+            last_synced: None,
         }
     }
 
@@ -498,34 +575,52 @@ impl NickTracker {
         directory: DirectoryId,
         peerlist: &[Nick<'_>],
     ) -> Result<Vec<Event>, LimitError> {
-        self.sync_peerlist_packed(directory, Peerlist::from_nicks(peerlist))
+        let list = Peerlist::pack(peerlist, std::mem::take(&mut self.spare_buffer));
+        self.sync_list(directory, list)
     }
 
-    /// [`NickTracker::sync_peerlist`] for a list already packed, as nicks arrive from C. The
-    /// tracker keeps it as the directory's last peerlist, so it is not copied again.
+    /// [`NickTracker::sync_peerlist`] for a list already packed, as nicks arrive from C.
     pub fn sync_peerlist_packed(
+        &mut self,
+        directory: DirectoryId,
+        peerlist: PackedNicks<'_>,
+    ) -> Result<Vec<Event>, LimitError> {
+        let list = Peerlist::copy_of(peerlist, std::mem::take(&mut self.spare_buffer));
+        self.sync_list(directory, list)
+    }
+
+    /// A sync of `peerlist`, which becomes the directory's last peerlist.
+    fn sync_list(
         &mut self,
         directory: DirectoryId,
         peerlist: Peerlist,
     ) -> Result<Vec<Event>, LimitError> {
         let known_directory = self.directory_keys.get(&directory).copied();
-        if known_directory.is_none() {
-            self.check_room_for_directory()?;
-        }
-        if self.config.limits.max_nicks.is_some() {
-            self.check_room_for_sync(known_directory, &peerlist)?;
+        let room = match known_directory {
+            None => self.check_room_for_directory(),
+            Some(_) => Ok(()),
+        };
+        let room = room.and_then(|()| match self.config.limits.max_nicks {
+            Some(_) => self.check_room_for_sync(known_directory, peerlist.view()),
+            None => Ok(()),
+        });
+        if let Err(refusal) = room {
+            self.spare_buffer = peerlist.into_buffer();
+            return Err(refusal);
         }
         let directory_key = known_directory.unwrap_or_else(|| self.insert_directory(directory));
-        let last = match self.plan_incremental_sync(directory_key, &peerlist) {
+        let last = match self.plan_incremental_sync(directory_key, peerlist.view()) {
             Some(plan) => self.sync_incrementally(directory_key, peerlist, plan),
             None => self.sync_fully(directory_key, peerlist),
         };
         let directory = &mut self.directories[directory_key];
         // A list with repeats is not kept: the next sync takes the general path.
         directory.matches_last_peerlist = last.is_some();
-        directory.last_peerlist = last.unwrap_or_default();
+        let replaced = std::mem::replace(&mut directory.last_peerlist, last.unwrap_or_default());
         directory.changed_since_sync.clear();
         directory.forgotten_since_sync.clear();
+        self.spare_buffer = replaced.list.into_buffer();
+        self.last_synced = Some(directory_key);
         Ok(self.ledger.take())
     }
 
@@ -537,10 +632,15 @@ impl NickTracker {
         peerlist: Peerlist,
     ) -> Option<LastPeerlist> {
         let stamp = self.directories[directory_key].next_sync_stamp();
-        let mut keys = Vec::with_capacity(peerlist.len());
+        let hints = self.key_hints(directory_key, peerlist.view());
+        let mut keys = Vec::with_capacity(peerlist.view().len());
         let mut repeats = false;
-        for nick in peerlist.iter() {
-            let nick_key = self.find_or_insert_nick(nick);
+        for (index, nick) in peerlist.view().iter().enumerate() {
+            let nick_key = match hints.get(index) {
+                Some(&key) if key != UNMATCHED => key,
+                _ => self.find_or_insert_nick(nick),
+            };
+            debug_assert_eq!(&*self.nicks[nick_key].name, nick.as_str());
             keys.push(nick_key);
             repeats |= !self.list_present(nick_key, directory_key, stamp);
         }
@@ -582,65 +682,14 @@ impl NickTracker {
     fn plan_incremental_sync(
         &self,
         directory_key: DirectoryKey,
-        peerlist: &Peerlist,
+        peerlist: PackedNicks<'_>,
     ) -> Option<SyncPlan> {
-        /// How many consecutive dropped nicks the matching skips over.
-        const LOOKAHEAD: usize = 8;
         let directory = &self.directories[directory_key];
         if !directory.matches_last_peerlist {
             return None;
         }
-        let last = &directory.last_peerlist;
         let since = SinceLastSync::new(directory);
-        let held = |key: &&NickKey| !since.forgot(**key);
-        let (new, old) = (peerlist.as_bytes(), last.list.as_bytes());
-        let mut plan = SyncPlan {
-            keys: Vec::with_capacity(peerlist.len()),
-            to_list: Vec::new(),
-            dropped: Vec::new(),
-            changed: Vec::new(),
-        };
-        let (mut at, mut old_at, mut old_index) = (0, 0, 0);
-        while at < new.len() {
-            let same = common_prefix(&new[at..], &old[old_at..]);
-            let (count, run) = whole_nicks(&new[at..at + same]);
-            plan.take_run(&since, &last.keys[old_index..old_index + count], new, at);
-            (at, old_at, old_index) = (at + run, old_at + run, old_index + count);
-            if at == new.len() {
-                break;
-            }
-            // The nick at `at` differs from the last list's next one.
-            let end = at + first_nul(&new[at..]);
-            let mut probe = old_at;
-            let mut found = None;
-            for skipped in 0..LOOKAHEAD {
-                if probe == old.len() {
-                    break;
-                }
-                let probe_end = probe + first_nul(&old[probe..]);
-                if old[probe..probe_end] == new[at..end] {
-                    found = Some((skipped, probe_end + 1));
-                    break;
-                }
-                probe = probe_end + 1;
-            }
-            match found {
-                Some((skipped, next_old_at)) => {
-                    let skipped_keys = &last.keys[old_index..old_index + skipped];
-                    plan.dropped.extend(skipped_keys.iter().filter(held));
-                    let key = &last.keys[old_index + skipped..][..1];
-                    plan.take_run(&since, key, new, at);
-                    (old_at, old_index) = (next_old_at, old_index + skipped + 1);
-                }
-                None => {
-                    plan.to_list.push((plan.keys.len(), Some(at..end)));
-                    plan.keys.push(UNMATCHED);
-                }
-            }
-            at = end + 1;
-        }
-        plan.dropped
-            .extend(last.keys[old_index..].iter().filter(held));
+        let mut plan = SyncPlan::match_against(&directory.last_peerlist, &since, peerlist, None);
 
         let mut unmatched: Vec<&str> = Vec::new();
         for (index, bytes) in &mut plan.to_list {
@@ -664,6 +713,28 @@ impl NickTracker {
         Some(plan)
     }
 
+    /// Keys for the nicks of `peerlist` that the last directory synced (if not this one) also
+    /// lists, in the same order, or [`UNMATCHED`] (or none, past the end of the result) for
+    /// nicks to look up. Directories list much the same peers, in much the same order (that
+    /// of their connecting), so a first peerlist, as on connecting or reconnecting, can skip
+    /// most lookups; if the orders differ, matching gives up early and costs little.
+    fn key_hints(&self, directory_key: DirectoryKey, peerlist: PackedNicks<'_>) -> Vec<NickKey> {
+        /// Unmatched nicks in a row after which the orders are taken to differ.
+        const PATIENCE: usize = 32;
+        let reference = self
+            .last_synced
+            .filter(|&key| key != directory_key)
+            .and_then(|key| self.directories.get(key))
+            .filter(|reference| reference.matches_last_peerlist);
+        let Some(reference) = reference else {
+            return Vec::new();
+        };
+        // Its changed nicks are still held under the same keys; forgotten ones are not.
+        let since = SinceLastSync::new(reference);
+        let last = &reference.last_peerlist;
+        SyncPlan::match_against(last, &since, peerlist, Some(PATIENCE)).keys
+    }
+
     /// Applies a plan from [`NickTracker::plan_incremental_sync`]. Matched nicks are
     /// present and stay so, unless a single update changed them (then they are set present
     /// again); unmatched ones become present; the dropped nicks, and changed ones the list
@@ -685,7 +756,7 @@ impl NickTracker {
         let mut repeats = false;
         for (index, new_nick) in to_list {
             if let Some(range) = new_nick {
-                keys[index] = self.insert_nick(peerlist.nick_at(range));
+                keys[index] = self.insert_nick(peerlist.view().nick_at(range));
             }
             repeats |= !self.list_present(keys[index], directory_key, stamp);
         }
@@ -924,7 +995,7 @@ impl NickTracker {
     fn check_room_for_sync(
         &mut self,
         directory_key: Option<DirectoryKey>,
-        peerlist: &Peerlist,
+        peerlist: PackedNicks<'_>,
     ) -> Result<(), LimitError> {
         let new = self.count_unknown(peerlist);
         let refusal = match self.check_room_for_nicks(new) {
@@ -942,7 +1013,11 @@ impl NickTracker {
     /// How many nicks a sync of `peerlist` would forget: those the directory alone reports
     /// present and the list leaves out. Stamps the listed members with a fresh stamp, which
     /// the sync itself supersedes (stamps mean nothing between syncs).
-    fn count_dropped_alone(&mut self, directory_key: DirectoryKey, peerlist: &Peerlist) -> usize {
+    fn count_dropped_alone(
+        &mut self,
+        directory_key: DirectoryKey,
+        peerlist: PackedNicks<'_>,
+    ) -> usize {
         let stamp = self.directories[directory_key].next_sync_stamp();
         for nick in peerlist.iter() {
             if let Some(nick_key) = self.find_nick(nick.as_str())
@@ -968,7 +1043,7 @@ impl NickTracker {
     }
 
     /// How many distinct nicks in `peerlist` the tracker does not hold yet.
-    fn count_unknown(&self, peerlist: &Peerlist) -> usize {
+    fn count_unknown(&self, peerlist: PackedNicks<'_>) -> usize {
         let mut unknown: Vec<&str> = peerlist
             .iter()
             .map(|nick| nick.as_str())
@@ -1563,6 +1638,32 @@ mod tests {
         assert_eq!(summary(&events), [("join", "b".into(), 1)]);
         assert_eq!(directories(&tracker, "z"), [2]);
         assert_eq!(directories(&tracker, "b"), [1]);
+    }
+
+    #[test]
+    fn a_first_peerlist_borrows_keys_from_another_directory_but_never_stale_ones() {
+        let mut tracker = NickTracker::new();
+        tracker.sync_peerlist(1, &nicks(&["a", "b", "c"])).unwrap();
+        tracker.mark_gone(nick("b"), 1); // b is forgotten; its key is free
+        present(&mut tracker, "z", 3); // and reused
+        // Directory 2's first list matches directory 1's, the last synced, in order.
+        let events = tracker
+            .sync_peerlist(2, &nicks(&["a", "b", "c", "d"]))
+            .unwrap();
+        let joins = [("join", "b".into(), 2), ("join", "d".into(), 2)];
+        assert_eq!(summary(&events), joins);
+        assert_eq!(directories(&tracker, "a"), [1, 2]);
+        assert_eq!(directories(&tracker, "b"), [2]);
+        assert_eq!(directories(&tracker, "c"), [1, 2]);
+        assert_eq!(directories(&tracker, "z"), [3]);
+        // A list in another order takes keys only where they match.
+        let events = tracker
+            .sync_peerlist(4, &nicks(&["d", "c", "z", "a"]))
+            .unwrap();
+        assert!(events.is_empty());
+        assert_eq!(directories(&tracker, "z"), [3, 4]);
+        assert_eq!(directories(&tracker, "d"), [2, 4]);
+        assert_eq!(tracker.stats().nicks, 5);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 
 use super::status::{Error, nt_status, record};
-use crate::core::{MAX_NICK_LEN, Nick, Peerlist, PeerlistError};
+use crate::core::{MAX_NICK_LEN, Nick, PackedNicks, PeerlistError};
 
 /// Runs `body`, returning `fallback` if it panics, so no unwind ever crosses into C.
 ///
@@ -133,20 +133,23 @@ pub unsafe fn nick_array_arg<'a>(
         .collect()
 }
 
-/// Reads `len` bytes of NUL-terminated nicks packed back to back as a peerlist (copied, and
-/// validated as a whole), all or nothing. `len == 0` (an empty list) accepts NULL.
+/// Reads `len` bytes of NUL-terminated nicks packed back to back as a peerlist, validated as
+/// a whole, all or nothing. `len == 0` (an empty list) accepts NULL.
 ///
 /// # Safety
-/// If `len > 0`, `packed` must point to `len` readable bytes.
-pub unsafe fn packed_nicks_arg(packed: *const c_char, len: usize) -> Result<Peerlist, Error> {
+/// If `len > 0`, `packed` must point to `len` readable bytes that stay unchanged for `'a`.
+pub unsafe fn packed_nicks_arg<'a>(
+    packed: *const c_char,
+    len: usize,
+) -> Result<PackedNicks<'a>, Error> {
     if len == 0 {
-        return Ok(Peerlist::default());
+        return Ok(PackedNicks::default());
     }
     let packed = non_null(packed.cast_mut(), "nicks")?;
     check_array_len::<u8>(len, "len")?;
     // SAFETY: non-NULL, and the caller guarantees `len` readable bytes.
     let bytes = unsafe { std::slice::from_raw_parts(packed.as_ptr().cast::<u8>(), len) };
-    Peerlist::from_packed(bytes.to_vec()).map_err(|error| match error {
+    PackedNicks::new(bytes).map_err(|error| match error {
         PeerlistError::Unterminated => Error::InvalidArgument {
             arg: "nicks",
             reason: error.to_string(),
