@@ -5,7 +5,8 @@
         PYTHONPATH=bindings/python python3 replay_python.py TRACE [--runs K]
 
 Only the package's public API is used, as a jmcore caller would: one sync_with_peerlist call
-per peerlist (the whole list), len(get_all_active_nicks()) for the active count. Without
+per peerlist (the whole list), and for the active count active_nick_count(), the package's
+counterpart of nt_active_nick_count() (jmcore, having none, builds the set to count it). Without
 PYTHONPATH the package is taken from this checkout's bindings/python. Each run prints one JSON
 line (FORMAT.md, "Replayer output").
 """
@@ -30,7 +31,7 @@ def replay_package(ops: List[Op], seen: Observations) -> "nick_tracker.NickTrack
     tracker: nick_tracker.NickTracker[int] = nick_tracker.NickTracker(
         on_nick_leave=seen.leaves.append
     )
-    tracefile.replay_jmcore_api(tracker, ops, seen)
+    tracefile.replay_jmcore_api(tracker, ops, seen, count=tracker.active_nick_count)
     return tracker
 
 

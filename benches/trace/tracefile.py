@@ -190,15 +190,23 @@ class Observations:
         }
 
 
-def replay_jmcore_api(tracker: Any, ops: Sequence[Op], seen: Observations) -> None:
+def replay_jmcore_api(
+    tracker: Any, ops: Sequence[Op], seen: Observations, count: Optional[Callable[[], int]] = None
+) -> None:
     """Replays `ops` on anything with jmcore's NickTracker methods (the seed itself, or the
-    package that mirrors its API), recording what a caller observes into `seen`."""
+    package that mirrors its API), recording what a caller observes into `seen`. The active
+    count is `count()`, or len(get_all_active_nicks()) where the API has nothing better."""
     sync = tracker.sync_with_peerlist
     update = tracker.update_nick
     is_active = tracker.is_nick_active
     active_directories = tracker.get_active_directories_for_nick
     remove = tracker.remove_directory
-    all_active = tracker.get_all_active_nicks
+    if count is None:
+        all_active = tracker.get_all_active_nicks
+
+        def count() -> int:
+            return len(all_active())
+
     record_active = seen.active.append
     record_directories = seen.directories.append
     record_count = seen.counts.append
@@ -215,7 +223,7 @@ def replay_jmcore_api(tracker: Any, ops: Sequence[Op], seen: Observations) -> No
         elif kind == REMOVE:
             remove(op[1])
         elif kind == ACTIVE_COUNT:
-            record_count(len(all_active()))
+            record_count(count())
         else:
             raise AssertionError(f"unknown op {kind}")
 

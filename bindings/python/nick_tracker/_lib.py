@@ -25,6 +25,10 @@ OPTIONS_VERSION = 1
 # typedef void (*nt_nick_callback)(void *user_data, const char *nick);
 NickCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
 
+# nt_nick_callback again, as nt_for_each_active_nick() is declared to take it: with user_data
+# a Python object (the list the visitor appends to), which the library passes back untouched.
+ActiveNickVisitor = ctypes.CFUNCTYPE(None, ctypes.py_object, ctypes.c_char_p)
+
 
 class NtEvent(ctypes.Structure):
     """nt_event: one JOIN or LEAVE, valid only while the event callback runs."""
@@ -109,7 +113,7 @@ _PROTOTYPES = {
     ),
     "nt_active_nick_count": (_status, [_tracker, _size_p]),
     "nt_get_stats": (_status, [_tracker, ctypes.POINTER(NtStats)]),
-    "nt_for_each_active_nick": (_status, [_tracker, NickCallback, ctypes.c_void_p]),
+    "nt_for_each_active_nick": (_status, [_tracker, ActiveNickVisitor, ctypes.py_object]),
 }
 
 

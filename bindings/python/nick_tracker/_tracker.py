@@ -1,7 +1,6 @@
 """NickTracker: jmcore's NickTracker API on top of the C library, plus what the library added
 in 0.2 (join events, logging, limits, connection state, picks, stats)."""
 
-import contextlib
 import ctypes
 import enum
 import logging
@@ -15,7 +14,6 @@ from typing import (
     Generic,
     Hashable,
     Iterable,
-    Iterator,
     List,
     Optional,
     Sequence,
@@ -29,6 +27,7 @@ from ._errors import InvalidNickError, NickTrackerError, Status, TrackerClosedEr
 from ._errors import error_for
 from ._lib import (
     OPTIONS_VERSION,
+    ActiveNickVisitor,
     EventCallback,
     LogCallback,
     NickCallback,
@@ -55,6 +54,22 @@ _SIZE_MAX = 2 ** (8 * ctypes.sizeof(ctypes.c_size_t)) - 1
 _EVENT_KINDS = {kind.value: kind for kind in EventKind}
 _LOG_LEVELS = {level.value: level for level in LogLevel}
 
+_OK = Status.OK
+_BUFFER_TOO_SMALL = Status.BUFFER_TOO_SMALL
+
+# The functions behind the most frequent calls, looked up once instead of on every call.
+_nt_update = lib.nt_update
+_nt_is_active = lib.nt_is_active
+_nt_active_directories = lib.nt_active_directories
+
+# Room for a nick's directories in one nt_active_directories() call, so that one call is
+# almost always enough: 64 costs no more to allocate than 8, which 16 directories outgrow.
+_DirectoryIdArray = ctypes.c_uint64 * 64
+
+# nt_for_each_active_nick() visitor appending each nick to the list given as user_data: a
+# method of the list type, so no Python code runs per nick. Stateless, so shared.
+_APPEND_NICK = ActiveNickVisitor(list.append)
+
 
 def _encode_nick(nick: str, arg: str) -> bytes:
     """The nick as the C library wants it. What C cannot be told (a Python str that is not
@@ -69,7 +84,7 @@ def _encode_nick(nick: str, arg: str) -> bytes:
             Status.NICK_NOT_UTF8,
             f"{arg}: nick cannot be encoded as UTF-8 ({error.reason} at index {error.start})",
         ) from None
-    if b"\0" in encoded:
+    if 0 in encoded:  # a NUL byte; an int is found several times faster than b"\0"
         raise InvalidNickError(
             Status.NICK_CONTAINS_NUL, f"{arg}: {Status.NICK_CONTAINS_NUL.describe()}"
         )
@@ -96,9 +111,12 @@ def _pack_nicks(nicks: Iterable[str]) -> bytes:
     except TypeError:  # an entry is not a str: the loop below names it
         pass
     else:
-        if text.count("\0") == len(nicks) - 1:
+        # The last nick's NUL, added to the str: CPython resizes it in place, where adding
+        # it to the bytes would copy the whole buffer.
+        text += "\0"
+        if text.count("\0") == len(nicks):
             try:
-                return text.encode("utf-8") + b"\0"
+                return text.encode("utf-8")
             except UnicodeEncodeError:  # a lone surrogate: the loop below names the nick
                 pass
     return b"".join(_encode_nick(nick, f"nicks[{i}]") + b"\0" for i, nick in enumerate(nicks))
@@ -181,10 +199,12 @@ class _Call:
 
 
 class _CallStack(threading.local):
-    """This thread's calls in progress on one tracker, innermost last."""
+    """This thread's calls in progress on one tracker, innermost last. A call is None until
+    its first event or log message (see _Dispatch.current()): most calls have none, and so
+    never pay for a _Call."""
 
     def __init__(self) -> None:
-        self.calls: List[_Call] = []
+        self.calls: List[Optional[_Call]] = []
 
 
 class _Dispatch:
@@ -209,6 +229,14 @@ class _Dispatch:
         self.stack = _CallStack()
         self.directories = directories
 
+    def current(self) -> _Call:
+        """The innermost call in progress on this thread, to collect an event or message."""
+        calls = self.stack.calls
+        call = calls[-1]
+        if call is None:
+            call = calls[-1] = _Call()
+        return call
+
     @staticmethod
     def _run(call: _Call, kind: str, callback: Callable[..., None], *args: Any) -> None:
         call.running = kind
@@ -223,7 +251,7 @@ class _Dispatch:
     def leave(self, _user_data: Optional[int], nick_bytes: bytes) -> None:
         """nt_nick_callback for nt_new(): a tracker without join events."""
         nick = nick_bytes.decode("utf-8")
-        call = self.stack.calls[-1]
+        call = self.current()
         call.departed.append(nick)
         callback = self.on_nick_leave
         if callback is not None:
@@ -235,14 +263,17 @@ class _Dispatch:
         kind = _EVENT_KINDS.get(raw.kind)
         if kind is None:  # a kind added by a newer library: ignored, as the header asks
             return
-        nick = raw.nick.decode("utf-8")
-        call = self.stack.calls[-1]
+        on_event = self.on_event
         if kind is EventKind.LEAVE:
-            call.departed.append(nick)
             name, callback = "leave", self.on_nick_leave
         else:
             name, callback = "join", self.on_nick_join
-        on_event = self.on_event
+            if callback is None and on_event is None:
+                return  # nobody listens to joins (a tracker created for its log or limits)
+        nick = raw.nick.decode("utf-8")
+        call = self.current()
+        if kind is EventKind.LEAVE:
+            call.departed.append(nick)
         if on_event is not None:
             event = Event(kind, nick, self.directories.key_for(raw.directory))
             self._run(call, "event", on_event, event)
@@ -255,7 +286,7 @@ class _Dispatch:
         if function is None:
             return
         text = message.decode("utf-8", "replace")
-        self._run(self.stack.calls[-1], "log", function, _LOG_LEVELS.get(level, level), text)
+        self._run(self.current(), "log", function, _LOG_LEVELS.get(level, level), text)
 
 
 class _DirectoryIds:
@@ -267,20 +298,30 @@ class _DirectoryIds:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._ids: Dict[Hashable, int] = {}
-        self._keys: List[Hashable] = []
+        # The keys by id, read without the lock (see key_for()).
+        self.keys: List[Hashable] = []
 
     def id_for(self, key: Hashable) -> int:
+        # Known keys, nearly every call, are read without the lock: a dict lookup is atomic,
+        # and _add() publishes a key in _ids only once its id is valid in keys.
+        id_ = self._ids.get(key)
+        if id_ is None:
+            id_ = self._add(key)
+        return id_
+
+    def _add(self, key: Hashable) -> int:
         with self._lock:
-            id_ = self._ids.get(key)
+            id_ = self._ids.get(key)  # another thread may have added it meanwhile
             if id_ is None:
-                id_ = self._ids[key] = len(self._keys)
-                self._keys.append(key)
+                id_ = len(self.keys)
+                self.keys.append(key)
+                self._ids[key] = id_
             return id_
 
     def key_for(self, id_: int) -> Hashable:
-        # No lock: the list only grows, and an id reaches C only after id_for() appended its
+        # No lock: the list only grows, and an id reaches C only after _add() appended its
         # key, so every id C hands back is already readable (list indexing is atomic).
-        return self._keys[id_]
+        return self.keys[id_]
 
 
 class NickTracker(Generic[TDirectory]):
@@ -323,6 +364,7 @@ class NickTracker(Generic[TDirectory]):
     ) -> None:
         self._directories = _DirectoryIds()
         self._dispatch = _Dispatch(self._directories)
+        self._stack = self._dispatch.stack  # read by every call
         # Set through the properties for their checks. Whether joins reach Python at all
         # (_events) is settled below; until then the properties must accept callbacks.
         self._events = True
@@ -339,9 +381,11 @@ class NickTracker(Generic[TDirectory]):
         pick_mode = _enum_value(PickMode, pick, "pick")
         self._dispatch.log = log_function
 
-        self._state = threading.Condition()
-        self._in_flight = 0
+        # One entry per call using the C handle (see _enter()); close() sets _closed, then
+        # waits on _idle until _in_flight is empty.
+        self._in_flight: List[None] = []
         self._closed = False
+        self._idle = threading.Condition()
         self._handle = ctypes.c_void_p()
         # The trampolines C may call until nt_free(), kept alive by the instance and not by
         # the finalizer (see below).
@@ -436,19 +480,36 @@ class NickTracker(Generic[TDirectory]):
                 "on_event= (or another 0.2 option) to the constructor"
             )
 
-    @contextlib.contextmanager
-    def _open_handle(self) -> Iterator[ctypes.c_void_p]:
-        """The C handle, guaranteed not to be freed by close() until the block ends."""
-        with self._state:
-            if self._closed:
-                raise TrackerClosedError()
-            self._in_flight += 1
+    # Every call brackets its use of the C handle with _enter() and _exit() (in a try/finally)
+    # so that close() cannot free the tracker under it. Plain method calls, and no lock: they
+    # run on every call, where a context manager or a lock would cost several times as much.
+
+    def _enter(self) -> ctypes.c_void_p:
+        """The C handle, which close() will not free until the matching _exit()."""
+        # list.append() and list.pop() are atomic, and close() sets _closed before it looks
+        # at _in_flight: either close() sees this call in _in_flight and waits for it, or
+        # this call sees _closed.
+        self._in_flight.append(None)
+        if self._closed:
+            self._exit()
+            raise TrackerClosedError()
+        return self._handle
+
+    def _exit(self) -> None:
+        self._in_flight.pop()
+        if self._closed:  # close() may be waiting for the calls in progress to end
+            with self._idle:
+                self._idle.notify_all()
+
+    def _query(self, function: Callable[..., int], *args: object) -> None:
+        """Runs a C call that produces no events and raises its error, if any."""
+        handle = self._enter()
         try:
-            yield self._handle
+            status = function(handle, *args)
         finally:
-            with self._state:
-                self._in_flight -= 1
-                self._state.notify_all()
+            self._exit()
+        if status != _OK:
+            raise error_for(status)  # _exit() calls nothing in C, so the message is still ours
 
     def _change(self, function: Callable[..., int], *args: object) -> List[str]:
         """Runs a C call that may produce events and log messages, and returns the nicks that
@@ -460,17 +521,21 @@ class NickTracker(Generic[TDirectory]):
         exception as __context__, unless that was a KeyboardInterrupt or another exception
         that is not an Exception: that is raised, with the call's error as __context__.
         """
-        call = _Call()
         failure: Optional[NickTrackerError] = None
-        with self._open_handle() as handle:
-            calls = self._dispatch.stack.calls
-            calls.append(call)
-            try:
-                status = function(handle, *args)
-                if status != Status.OK:
-                    failure = error_for(status)  # before anything else can fail on this thread
-            finally:
-                calls.pop()
+        calls = self._stack.calls
+        handle = self._enter()
+        try:
+            calls.append(None)  # a _Call once a callback runs
+            status = function(handle, *args)
+            if status != _OK:
+                failure = error_for(status)  # before anything else can fail on this thread
+        finally:
+            call = calls.pop()
+            self._exit()
+        if call is None:  # no event, no message
+            if failure is not None:
+                raise failure
+            return []
         error = call.error
         if failure is not None:
             if error is None or isinstance(error, Exception):
@@ -489,7 +554,7 @@ class NickTracker(Generic[TDirectory]):
         """
         encoded = _encode_nick(nick, "nick")
         directory_id = self._directories.id_for(directory)
-        self._change(lib.nt_update, encoded, directory_id, bool(is_present))
+        self._change(_nt_update, encoded, directory_id, bool(is_present))
 
     def mark_nick_present(self, nick: str, directory: TDirectory) -> None:
         """Records that `directory` lists `nick`."""
@@ -501,10 +566,8 @@ class NickTracker(Generic[TDirectory]):
 
     def is_nick_active(self, nick: str) -> bool:
         """Whether at least one connected directory reports `nick` present."""
-        encoded = _encode_nick(nick, "nick")
-        active = ctypes.c_bool()
-        with self._open_handle() as handle:
-            check(lib.nt_is_active(handle, encoded, ctypes.byref(active)))
+        active = ctypes.c_bool()  # passed as is: cheaper than byref(), and new per call
+        self._query(_nt_is_active, _encode_nick(nick, "nick"), active)
         return active.value
 
     def get_active_directories_for_nick(self, nick: str) -> List[TDirectory]:
@@ -512,19 +575,21 @@ class NickTracker(Generic[TDirectory]):
         reported it."""
         encoded = _encode_nick(nick, "nick")
         length = ctypes.c_size_t()
-        capacity = 8  # enough for every realistic number of directories: usually one call
-        with self._open_handle() as handle:
+        ids = _DirectoryIdArray()  # usually large enough: one call
+        handle = self._enter()
+        try:
             while True:
-                ids = (ctypes.c_uint64 * capacity)()
-                status = lib.nt_active_directories(
-                    handle, encoded, ids, capacity, ctypes.byref(length)
-                )
-                if status != Status.BUFFER_TOO_SMALL:
+                status = _nt_active_directories(handle, encoded, ids, len(ids), length)
+                if status != _BUFFER_TOO_SMALL:
                     break
                 # Another thread may add directories before the retry, hence the loop.
-                capacity = length.value
-            check(status)
-        return [self._directories.key_for(id_) for id_ in ids[: length.value]]
+                ids = (ctypes.c_uint64 * length.value)()
+        finally:
+            self._exit()
+        if status != _OK:
+            raise error_for(status)
+        keys = self._directories.keys
+        return [keys[id_] for id_ in ids[: length.value]]
 
     def pick_directory(self, nick: str) -> TDirectory:
         """One of `nick`'s active directories to send it a private message through: at
@@ -535,20 +600,16 @@ class NickTracker(Generic[TDirectory]):
         """
         encoded = _encode_nick(nick, "nick")
         directory = ctypes.c_uint64()
-        with self._open_handle() as handle:
-            check(lib.nt_pick_directory(handle, encoded, ctypes.byref(directory)))
+        self._query(lib.nt_pick_directory, encoded, directory)
         return self._directories.key_for(directory.value)  # type: ignore[return-value]
 
     def get_all_active_nicks(self) -> Set[str]:
         """Every nick that at least one connected directory reports present."""
-        nicks: Set[str] = set()
-
-        def visit(_user_data: Optional[int], nick: bytes) -> None:
-            nicks.add(nick.decode("utf-8"))
-
-        with self._open_handle() as handle:
-            check(lib.nt_for_each_active_nick(handle, NickCallback(visit), None))
-        return nicks
+        # The library appends each nick straight to this list (_APPEND_NICK): no Python
+        # function runs per nick. They are decoded together afterwards.
+        raw: List[bytes] = []
+        self._query(lib.nt_for_each_active_nick, _APPEND_NICK, raw)
+        return set(map(bytes.decode, raw))  # UTF-8, as the library checked
 
     def remove_directory(self, directory: TDirectory) -> List[str]:
         """Forgets everything `directory` reported (it is dropped for good) and returns the
@@ -588,11 +649,16 @@ class NickTracker(Generic[TDirectory]):
         directory_id = self._directories.id_for(directory)
         self._change(lib.nt_sync_peerlist_packed, directory_id, packed, len(packed))
 
+    def active_nick_count(self) -> int:
+        """How many nicks are active: len(get_all_active_nicks()), without building the set."""
+        count = ctypes.c_size_t()
+        self._query(lib.nt_active_nick_count, count)
+        return count.value
+
     def stats(self) -> Stats:
         """The tracker's counters, all taken at one instant."""
         raw = NtStats()
-        with self._open_handle() as handle:
-            check(lib.nt_get_stats(handle, ctypes.byref(raw)))
+        self._query(lib.nt_get_stats, raw)
         return Stats(
             nicks=raw.nicks,
             active_nicks=raw.active_nicks,
@@ -608,16 +674,17 @@ class NickTracker(Generic[TDirectory]):
         Waits for calls in progress on other threads. Raises RuntimeError from inside one of
         this tracker's own callbacks, where the call that is running still needs the tracker.
         """
-        with self._state:
+        with self._idle:
             if self._closed:
                 return
-            calls = self._dispatch.stack.calls
+            calls = self._stack.calls
             if calls:
-                kind = calls[-1].running or "leave"
+                innermost = calls[-1]
+                kind = (innermost and innermost.running) or "leave"
                 message = f"cannot close a NickTracker from inside its own {kind} callback"
                 raise RuntimeError(message)
             self._closed = True
-            self._state.wait_for(lambda: self._in_flight == 0)
+            self._idle.wait_for(lambda: not self._in_flight)
         self._finalizer()
 
     def __enter__(self) -> "NickTracker[TDirectory]":
@@ -628,9 +695,7 @@ class NickTracker(Generic[TDirectory]):
 
     def __repr__(self) -> str:
         try:
-            with self._open_handle() as handle:
-                count = ctypes.c_size_t()
-                check(lib.nt_active_nick_count(handle, ctypes.byref(count)))
+            count = self.active_nick_count()
         except TrackerClosedError:
             return "NickTracker(closed)"
-        return f"NickTracker(active_nicks={count.value})"
+        return f"NickTracker(active_nicks={count})"

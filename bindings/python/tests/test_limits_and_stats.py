@@ -66,6 +66,20 @@ def test_stats_follow_reports_removals_and_connection_state(recorded):
     )
 
 
+def test_active_nick_count_is_the_size_of_the_active_set(recorded):
+    tracker, _ = recorded
+    assert tracker.active_nick_count() == 0
+    tracker.sync_with_peerlist("dir1", ["alice", "bob", "carol"])
+    tracker.mark_nick_gone("bob", "dir1")
+    tracker.set_directory_connected("dir2", False)
+    tracker.mark_nick_present("dave", "dir2")  # held, but not active
+    assert tracker.active_nick_count() == len(tracker.get_all_active_nicks()) == 2
+    assert tracker.active_nick_count() == tracker.stats().active_nicks
+    tracker.close()
+    with pytest.raises(NickTrackerError):
+        tracker.active_nick_count()
+
+
 def test_a_gone_report_from_an_unknown_directory_does_not_make_it_known(recorded):
     tracker, _ = recorded
     tracker.mark_nick_present("alice", "dir1")
