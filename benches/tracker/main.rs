@@ -204,6 +204,7 @@ fn measure_cell(nicks: usize, directories: u64, plan: Plan) -> Cell {
 
     let rows = vec![
         update_hit(&mut t, &work, plan),
+        update_change(&mut t, &work, plan),
         update_miss(&mut t, &work, plan),
         join_and_leave(&mut t, &work, plan),
         sync(
@@ -290,6 +291,42 @@ fn update_hit(t: &mut Trackers, work: &Workload, plan: Plan) -> Option<Row> {
         }),
     });
     finish("update, hit (known nick and directory)", names, seconds)
+}
+
+/// Updates that change a report: each known (nick, directory) pair is reported gone, then
+/// present again. The nick stays active on its other directories, so the state is restored.
+fn update_change(t: &mut Trackers, work: &Workload, plan: Plan) -> Option<Row> {
+    if work.directories < 2 {
+        return None; // the nick would leave and be forgotten: not this row's workload
+    }
+    let names = implementations(t, &[C_ABI]);
+    let seconds = compare(plan, names.len(), |i| match names[i] {
+        BASELINE => time(2 * OPS, || {
+            for &(n, d) in &work.ops {
+                t.port.update(&work.names[n], d, false);
+                black_box(t.port.update(&work.names[n], d, true));
+            }
+        }),
+        CORE => time(2 * OPS, || {
+            for &(n, d) in &work.ops {
+                let nick = Nick::new(&work.names[n]).unwrap();
+                black_box(t.core.mark_gone(nick, d));
+                black_box(t.core.mark_present(nick, d).unwrap());
+            }
+        }),
+        _ => time(2 * OPS, || {
+            let c = t.c.as_ref().unwrap();
+            for &(n, d) in &work.ops {
+                c.update(&work.c_names[n], d, false);
+                c.update(&work.c_names[n], d, true);
+            }
+        }),
+    });
+    finish(
+        "update, change (known nick gone, then present again)",
+        names,
+        seconds,
+    )
 }
 
 fn update_miss(t: &mut Trackers, work: &Workload, plan: Plan) -> Option<Row> {
@@ -539,6 +576,11 @@ fn check_targets(cells: &[Cell]) -> bool {
         report(
             format!("update < 60 ns at 10^4 x 16: {}", human(update)),
             update < 60e-9,
+        );
+        let change = core_time("update, change (known nick gone, then present again)");
+        println!(
+            "- (for reference: an update that changes a report at 10^4 x 16: {})",
+            human(change)
         );
         let sync = core_time("sync_peerlist, full list, 1% churn");
         report(

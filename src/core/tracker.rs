@@ -61,7 +61,7 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use super::event::{Event, EventKind};
-use super::nick::Nick;
+use super::nick::{Nick, StoredNick};
 use super::peerlist::{PackedNicks, Peerlist, common_prefix, first_nul, same_nick, whole_nicks};
 use super::slab::{Key, Slab};
 
@@ -147,7 +147,7 @@ pub struct NickTracker {
 }
 
 struct NickRecord {
-    name: Box<str>,
+    name: StoredNick,
     /// When the nick last became active, as a counter: the "first seen" order in which batch
     /// operations report leaves and `active_nicks` lists nicks.
     activated: u64,
@@ -157,6 +157,10 @@ struct NickRecord {
     present: u32,
     /// Next position for round-robin picks.
     pick_cursor: u32,
+    /// Bit `k` is whether the directory with key `k` (< 64) reports the nick present: the
+    /// reports' `present` flags again, so that the most common update, a directory
+    /// repeating a report, is answered from the record without reading the reports.
+    present_bits: u64,
     /// Every directory that has reported the nick since it was last forgotten, in the order
     /// of their first report. A directory keeps its place when it reports the nick gone and
     /// later present again, as in jmcore.
@@ -406,7 +410,7 @@ impl Ledger {
     fn push(&mut self, record: &NickRecord, kind: EventKind, directory: DirectoryId) {
         let event = Event {
             kind,
-            nick: Arc::from(&*record.name),
+            nick: Arc::from(record.name.as_str()),
             directory,
         };
         self.pending.push((record.activated, event));
@@ -415,6 +419,9 @@ impl Ledger {
     /// The current operation's events: leaves in the order the nicks were first seen, joins
     /// in the order they happened (joins always come last, having the newest stamps).
     fn take(&mut self) -> Vec<Event> {
+        if self.pending.is_empty() {
+            return Vec::new(); // most calls: no allocation, nothing to sort
+        }
         // Taken, not drained: a batch of a million joins must not leave its buffer behind.
         let mut pending = std::mem::take(&mut self.pending);
         if pending.len() > 1 {
@@ -428,6 +435,34 @@ impl NickRecord {
     /// Where the report of the directory with this key is in `reports`.
     fn position(&self, key: DirectoryKey) -> Option<usize> {
         self.reports.iter().position(|report| report.key == key)
+    }
+
+    /// Whether the directory with this key reports the nick present, if the record can tell
+    /// without reading the reports (keys under 64).
+    fn present_on(&self, key: DirectoryKey) -> Option<bool> {
+        let known = (key < 64).then(|| self.present_bits & (1 << key) != 0);
+        debug_assert!(known.is_none_or(|bit| {
+            bit == self
+                .position(key)
+                .is_some_and(|position| self.reports[position].present)
+        }));
+        known
+    }
+
+    /// Sets the report at `position` present or gone, with its bit.
+    fn set_report(&mut self, position: usize, present: bool) {
+        let key = self.reports[position].key;
+        let was = self.reports[position].present;
+        debug_assert!(self.present_on(key).is_none_or(|bit| bit == was));
+        self.reports[position].present = present;
+        if key < 64 {
+            let bit = 1 << key;
+            self.present_bits = if present {
+                self.present_bits | bit
+            } else {
+                self.present_bits & !bit
+            };
+        }
     }
 }
 
@@ -524,6 +559,11 @@ impl NickTracker {
         let known_nick = self.find_nick(nick.as_str());
         let known_directory = self.directory_keys.get(&directory).copied();
         // The common case: a directory repeating itself.
+        if let (Some(nick_key), Some(directory_key)) = (known_nick, known_directory)
+            && self.nicks[nick_key].present_on(directory_key) == Some(true)
+        {
+            return Ok(self.ledger.take()); // already present: nothing changes
+        }
         if let (Some(nick_key), Some(directory_key)) = (known_nick, known_directory)
             && let Some(position) = self.nicks[nick_key].position(directory_key)
         {
@@ -640,7 +680,10 @@ impl NickTracker {
                 Some(&key) if key != UNMATCHED => key,
                 _ => self.find_or_insert_nick(nick),
             };
-            debug_assert_eq!(&*self.nicks[nick_key].name, nick.as_str());
+            debug_assert_eq!(
+                self.nicks[nick_key].name.as_bytes(),
+                nick.as_str().as_bytes()
+            );
             keys.push(nick_key);
             repeats |= !self.list_present(nick_key, directory_key, stamp);
         }
@@ -827,7 +870,11 @@ impl NickTracker {
             let position = record
                 .position(directory_key)
                 .expect("a member has a report");
-            if record.reports.remove(position).present {
+            let was_present = record.reports[position].present;
+            // Its bit cleared too: the directory's key may be reused by a new directory.
+            record.set_report(position, false);
+            record.reports.remove(position);
+            if was_present {
                 record.present -= 1;
                 if removed.connected {
                     self.ledger.lose(record, directory);
@@ -935,7 +982,7 @@ impl NickTracker {
             .nicks
             .iter()
             .filter(|(_, record)| record.live > 0)
-            .map(|(_, record)| (record.activated, &*record.name))
+            .map(|(_, record)| (record.activated, record.name.as_str()))
             .collect();
         nicks.sort_unstable_by_key(|&(activated, _)| activated);
         nicks.into_iter().map(|(_, nick)| nick).collect()
@@ -1060,24 +1107,28 @@ impl NickTracker {
         let first_seen = self.ledger.next_activation;
         self.ledger.next_activation += 1;
         let key = self.nicks.insert(NickRecord {
-            name: nick.as_str().into(),
+            name: StoredNick::new(nick),
             activated: first_seen,
             live: 0,
             present: 0,
             pick_cursor: 0,
+            present_bits: 0,
             reports: Vec::new(),
         });
         let (nicks, hasher) = (&self.nicks, &self.nick_hasher);
-        let hash = hasher.hash_one(nick.as_str());
-        self.nick_index
-            .insert_unique(hash, key, |&key| hasher.hash_one(&*nicks[key].name));
+        let hash = hash_nick(hasher, nick.as_str().as_bytes());
+        self.nick_index.insert_unique(hash, key, |&key| {
+            hash_nick(hasher, nicks[key].name.as_bytes())
+        });
         key
     }
 
     fn find_nick(&self, nick: &str) -> Option<NickKey> {
-        let hash = self.nick_hasher.hash_one(nick);
+        let hash = hash_nick(&self.nick_hasher, nick.as_bytes());
         self.nick_index
-            .find(hash, |&key| &*self.nicks[key].name == nick)
+            .find(hash, |&key| {
+                self.nicks[key].name.as_bytes() == nick.as_bytes()
+            })
             .copied()
     }
 
@@ -1125,13 +1176,13 @@ impl NickTracker {
     /// Marks the nick's report at `position` present; false if it already was.
     fn set_present(&mut self, nick_key: NickKey, position: usize) -> bool {
         let record = &mut self.nicks[nick_key];
-        let report = &mut record.reports[position];
+        let report = &record.reports[position];
         if report.present {
             return false;
         }
-        report.present = true;
-        record.present += 1;
         let entry = &self.directories[report.key];
+        record.set_report(position, true);
+        record.present += 1;
         if entry.connected {
             self.ledger.gain(record, entry.id);
         }
@@ -1142,13 +1193,13 @@ impl NickTracker {
     /// present; false if it already was gone.
     fn set_gone(&mut self, nick_key: NickKey, position: usize) -> bool {
         let record = &mut self.nicks[nick_key];
-        let report = &mut record.reports[position];
+        let report = &record.reports[position];
         if !report.present {
             return false;
         }
-        report.present = false;
-        record.present -= 1;
         let entry = &self.directories[report.key];
+        record.set_report(position, false);
+        record.present -= 1;
         if entry.connected {
             self.ledger.lose(record, entry.id);
         }
@@ -1196,11 +1247,19 @@ impl NickTracker {
                 moved_report.slot = report.slot;
             }
         }
-        let hash = self.nick_hasher.hash_one(&*record.name);
+        let hash = hash_nick(&self.nick_hasher, record.name.as_bytes());
         if let Ok(entry) = self.nick_index.find_entry(hash, |&key| key == nick_key) {
             entry.remove();
         }
     }
+}
+
+/// SipHash of the nick's bytes alone (`hash_one` would hash a length prefix too, one more
+/// round for nothing: SipHash already mixes the length into its last block).
+fn hash_nick(hasher: &RandomState, nick: &[u8]) -> u64 {
+    let mut state = hasher.build_hasher();
+    state.write(nick);
+    state.finish()
 }
 
 impl fmt::Debug for NickTracker {
