@@ -161,6 +161,9 @@ struct NickRecord {
     /// reports' `present` flags again, so that the most common update, a directory
     /// repeating a report, is answered from the record without reading the reports.
     present_bits: u64,
+    /// Bit `k` is whether the directory with key `k` (< 64) has a report here at all, so
+    /// that a directory's first report of the nick needs no scan to know it is the first.
+    reported_bits: u64,
     /// Every directory that has reported the nick since it was last forgotten, in the order
     /// of their first report. A directory keeps its place when it reports the nick gone and
     /// later present again, as in jmcore.
@@ -434,7 +437,12 @@ impl Ledger {
 impl NickRecord {
     /// Where the report of the directory with this key is in `reports`.
     fn position(&self, key: DirectoryKey) -> Option<usize> {
-        self.reports.iter().position(|report| report.key == key)
+        let scan = || self.reports.iter().position(|report| report.key == key);
+        if key < 64 && self.reported_bits & (1 << key) == 0 {
+            debug_assert_eq!(scan(), None);
+            return None;
+        }
+        scan()
     }
 
     /// Whether the directory with this key reports the nick present, if the record can tell
@@ -871,9 +879,12 @@ impl NickTracker {
                 .position(directory_key)
                 .expect("a member has a report");
             let was_present = record.reports[position].present;
-            // Its bit cleared too: the directory's key may be reused by a new directory.
+            // Its bits cleared too: the directory's key may be reused by a new directory.
             record.set_report(position, false);
             record.reports.remove(position);
+            if directory_key < 64 {
+                record.reported_bits &= !(1 << directory_key);
+            }
             if was_present {
                 record.present -= 1;
                 if removed.connected {
@@ -1113,6 +1124,7 @@ impl NickTracker {
             present: 0,
             pick_cursor: 0,
             present_bits: 0,
+            reported_bits: 0,
             reports: Vec::new(),
         });
         let (nicks, hasher) = (&self.nicks, &self.nick_hasher);
@@ -1164,13 +1176,16 @@ impl NickTracker {
             nick: nick_key,
             sync_stamp: 0,
         });
-        let reports = &mut self.nicks[nick_key].reports;
-        reports.push(Report {
+        let record = &mut self.nicks[nick_key];
+        if directory_key < 64 {
+            record.reported_bits |= 1 << directory_key;
+        }
+        record.reports.push(Report {
             key: directory_key,
             slot,
             present: false,
         });
-        reports.len() - 1
+        record.reports.len() - 1
     }
 
     /// Marks the nick's report at `position` present; false if it already was.
