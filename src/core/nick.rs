@@ -77,50 +77,6 @@ impl<'a> Nick<'a> {
     }
 }
 
-/// A held nick's bytes, kept inside its record when short, as JoinMarket's 16-byte nicks
-/// are: finding a nick then compares names without following a pointer to another
-/// allocation (a cache miss on every lookup in a large tracker).
-pub(crate) enum StoredNick {
-    Inline { len: u8, bytes: [u8; INLINE_NICK] },
-    Boxed(Box<str>),
-}
-
-/// The longest nick kept inline: what fits beside the tag and length in a `Box<str>`'s
-/// 16 bytes rounded up to 24.
-const INLINE_NICK: usize = 22;
-
-impl StoredNick {
-    pub(crate) fn new(nick: Nick<'_>) -> Self {
-        let name = nick.as_str().as_bytes();
-        match u8::try_from(name.len()) {
-            Ok(len) if name.len() <= INLINE_NICK => {
-                let mut bytes = [0; INLINE_NICK];
-                bytes[..name.len()].copy_from_slice(name);
-                StoredNick::Inline { len, bytes }
-            }
-            _ => StoredNick::Boxed(nick.as_str().into()),
-        }
-    }
-
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        match self {
-            StoredNick::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            StoredNick::Boxed(name) => name.as_bytes(),
-        }
-    }
-
-    /// The nick as text. Checked again (it came in as a valid `Nick`), because safe Rust
-    /// cannot take bytes as UTF-8 on trust; only events and listings need it.
-    pub(crate) fn as_str(&self) -> &str {
-        match self {
-            StoredNick::Inline { .. } => {
-                std::str::from_utf8(self.as_bytes()).expect("stored from a valid nick")
-            }
-            StoredNick::Boxed(name) => name,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,24 +99,6 @@ mod tests {
         assert_eq!(Nick::new("a\0b"), Err(NickError::ContainsNul));
         assert_eq!(Nick::from_bytes(b"\xff\xfe"), Err(NickError::NotUtf8));
         assert_eq!(Nick::from_bytes(b""), Err(NickError::Empty));
-    }
-
-    #[test]
-    fn stored_nicks_give_back_their_bytes_inline_or_boxed() {
-        for name in [
-            "a",
-            "J5abcdefghijklmn",
-            &"x".repeat(22),
-            &"y".repeat(23),
-            "ñick",
-        ] {
-            let stored = StoredNick::new(Nick::new(name).unwrap());
-            assert_eq!(stored.as_bytes(), name.as_bytes());
-            assert_eq!(stored.as_str(), name);
-            let inline = matches!(stored, StoredNick::Inline { .. });
-            assert_eq!(inline, name.len() <= INLINE_NICK, "{name}");
-        }
-        assert_eq!(size_of::<StoredNick>(), 24);
     }
 
     #[test]

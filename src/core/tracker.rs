@@ -61,7 +61,7 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use super::event::{Event, EventKind};
-use super::nick::{Nick, StoredNick};
+use super::nick::Nick;
 use super::peerlist::{PackedNicks, Peerlist, common_prefix, first_nul, same_nick, whole_nicks};
 use super::slab::{Key, Slab};
 
@@ -147,7 +147,7 @@ pub struct NickTracker {
 }
 
 struct NickRecord {
-    name: StoredNick,
+    name: Box<str>,
     /// When the nick last became active, as a counter: the "first seen" order in which batch
     /// operations report leaves and `active_nicks` lists nicks.
     activated: u64,
@@ -413,7 +413,7 @@ impl Ledger {
     fn push(&mut self, record: &NickRecord, kind: EventKind, directory: DirectoryId) {
         let event = Event {
             kind,
-            nick: Arc::from(record.name.as_str()),
+            nick: Arc::from(&*record.name),
             directory,
         };
         self.pending.push((record.activated, event));
@@ -993,7 +993,7 @@ impl NickTracker {
             .nicks
             .iter()
             .filter(|(_, record)| record.live > 0)
-            .map(|(_, record)| (record.activated, record.name.as_str()))
+            .map(|(_, record)| (record.activated, &*record.name))
             .collect();
         nicks.sort_unstable_by_key(|&(activated, _)| activated);
         nicks.into_iter().map(|(_, nick)| nick).collect()
@@ -1118,7 +1118,7 @@ impl NickTracker {
         let first_seen = self.ledger.next_activation;
         self.ledger.next_activation += 1;
         let key = self.nicks.insert(NickRecord {
-            name: StoredNick::new(nick),
+            name: nick.as_str().into(),
             activated: first_seen,
             live: 0,
             present: 0,
@@ -1138,9 +1138,7 @@ impl NickTracker {
     fn find_nick(&self, nick: &str) -> Option<NickKey> {
         let hash = hash_nick(&self.nick_hasher, nick.as_bytes());
         self.nick_index
-            .find(hash, |&key| {
-                self.nicks[key].name.as_bytes() == nick.as_bytes()
-            })
+            .find(hash, |&key| &*self.nicks[key].name == nick)
             .copied()
     }
 

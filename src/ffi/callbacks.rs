@@ -100,7 +100,7 @@ impl Listeners {
             return;
         }
         if self.on_event.is_some() || self.on_leave.is_some() {
-            let nicks = PackedNicks::new(events.iter().map(|event| &*event.nick));
+            let nicks = NulTerminatedNicks::new(events.iter().map(|event| &*event.nick));
             for (event, nick) in events.iter().zip(nicks.iter()) {
                 // SAFETY: per this function's contract.
                 unsafe { self.notify(event, nick) };
@@ -183,16 +183,16 @@ pub fn count_kinds(events: &[Event]) -> (usize, usize) {
 }
 
 /// Nicks packed back to back as C strings: one allocation however many nicks there are.
-pub struct PackedNicks(Vec<u8>);
+pub struct NulTerminatedNicks(Vec<u8>);
 
-impl PackedNicks {
+impl NulTerminatedNicks {
     pub fn new<'n>(nicks: impl IntoIterator<Item = &'n str>) -> Self {
         let mut bytes = Vec::new();
         for nick in nicks {
             bytes.extend_from_slice(nick.as_bytes());
             bytes.push(0);
         }
-        PackedNicks(bytes)
+        NulTerminatedNicks(bytes)
     }
 
     /// Each nick with its terminating NUL. Nicks never contain NUL, so each chunk is exactly

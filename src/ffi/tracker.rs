@@ -10,7 +10,9 @@ use std::sync::{Mutex, MutexGuard};
 use super::boundary::{
     borrow, call, catch_panic, nick_arg, nick_array_arg, non_null, packed_nicks_arg,
 };
-use super::callbacks::{Listeners, PackedNicks, count_kinds, nt_log_level, nt_nick_callback};
+use super::callbacks::{
+    Listeners, NulTerminatedNicks, count_kinds, nt_log_level, nt_nick_callback,
+};
 use super::options::nt_options;
 use super::status::{Error, nt_status};
 use crate::core::{Config, Event, LimitError, NickTracker};
@@ -474,7 +476,7 @@ pub unsafe extern "C" fn nt_for_each_active_nick(
         // SAFETY: per the contract, a live tracker from nt_new.
         let tracker = unsafe { borrow(tracker, "tracker")? };
         let visit = visit.ok_or_else(|| Error::null("visit"))?;
-        let snapshot = PackedNicks::new(tracker.lock()?.active_nicks());
+        let snapshot = NulTerminatedNicks::new(tracker.lock()?.active_nicks());
         // SAFETY: the caller provides a visitor that may be called with user_data.
         unsafe { snapshot.deliver(visit, user_data) };
         Ok(())
