@@ -459,6 +459,30 @@ impl NickRecord {
         known
     }
 
+    /// Adds the report of a directory that has not reported the nick yet (as not present),
+    /// with its bit; returns its position.
+    fn add_report(&mut self, report: Report) -> usize {
+        debug_assert!(!report.present && self.position(report.key).is_none());
+        if report.key < 64 {
+            self.reported_bits |= 1 << report.key;
+        }
+        self.reports.push(report);
+        self.reports.len() - 1
+    }
+
+    /// Removes the report at `position` with its bits (the directory's key may be reused by
+    /// a new directory); returns whether it said present.
+    fn remove_report(&mut self, position: usize) -> bool {
+        let key = self.reports[position].key;
+        let was_present = self.reports[position].present;
+        self.set_report(position, false);
+        self.reports.remove(position);
+        if key < 64 {
+            self.reported_bits &= !(1 << key);
+        }
+        was_present
+    }
+
     /// Sets the report at `position` present or gone, with its bit.
     fn set_report(&mut self, position: usize, present: bool) {
         let key = self.reports[position].key;
@@ -569,18 +593,17 @@ impl NickTracker {
         let known_nick = self.find_nick(nick.as_str());
         let known_directory = self.directory_keys.get(&directory).copied();
         // The common case: a directory repeating itself.
-        if let (Some(nick_key), Some(directory_key)) = (known_nick, known_directory)
-            && self.nicks[nick_key].present_on(directory_key) == Some(true)
-        {
-            return Ok(self.ledger.take()); // already present: nothing changes
-        }
-        if let (Some(nick_key), Some(directory_key)) = (known_nick, known_directory)
-            && let Some(position) = self.nicks[nick_key].position(directory_key)
-        {
-            if self.set_present(nick_key, position) {
-                self.note_update(nick_key, directory_key);
+        if let (Some(nick_key), Some(directory_key)) = (known_nick, known_directory) {
+            let record = &self.nicks[nick_key];
+            if record.present_on(directory_key) == Some(true) {
+                return Ok(self.ledger.take()); // already present: nothing changes
             }
-            return Ok(self.ledger.take());
+            if let Some(position) = record.position(directory_key) {
+                if self.set_present(nick_key, position) {
+                    self.note_update(nick_key, directory_key);
+                }
+                return Ok(self.ledger.take());
+            }
         }
         // The directory limit first, as in sync_peerlist, so both report the same refusal.
         if known_directory.is_none() {
@@ -880,14 +903,7 @@ impl NickTracker {
             let position = record
                 .position(directory_key)
                 .expect("a member has a report");
-            let was_present = record.reports[position].present;
-            // Its bits cleared too: the directory's key may be reused by a new directory.
-            record.set_report(position, false);
-            record.reports.remove(position);
-            if directory_key < 64 {
-                record.reported_bits &= !(1 << directory_key);
-            }
-            if was_present {
+            if record.remove_report(position) {
                 record.present -= 1;
                 if removed.connected {
                     self.ledger.lose(record, directory);
@@ -1176,16 +1192,11 @@ impl NickTracker {
             nick: nick_key,
             sync_stamp: 0,
         });
-        let record = &mut self.nicks[nick_key];
-        if directory_key < 64 {
-            record.reported_bits |= 1 << directory_key;
-        }
-        record.reports.push(Report {
+        self.nicks[nick_key].add_report(Report {
             key: directory_key,
             slot,
             present: false,
-        });
-        record.reports.len() - 1
+        })
     }
 
     /// Marks the nick's report at `position` present; false if it already was.
