@@ -85,8 +85,8 @@ pub(crate) struct Peerlist {
 }
 
 impl Peerlist {
-    pub(crate) fn copy_of(nicks: PackedNicks<'_>, mut buffer: String) -> Self {
-        buffer.clear();
+    pub(crate) fn copy_of(nicks: PackedNicks<'_>, buffer: String) -> Self {
+        let mut buffer = Self::recycle(buffer, nicks.text.len());
         buffer.push_str(nicks.text);
         Peerlist {
             text: buffer,
@@ -94,9 +94,9 @@ impl Peerlist {
         }
     }
 
-    pub(crate) fn pack(nicks: &[Nick<'_>], mut buffer: String) -> Self {
-        buffer.clear();
-        buffer.reserve(nicks.iter().map(|nick| nick.as_str().len() + 1).sum());
+    pub(crate) fn pack(nicks: &[Nick<'_>], buffer: String) -> Self {
+        let size = nicks.iter().map(|nick| nick.as_str().len() + 1).sum();
+        let mut buffer = Self::recycle(buffer, size);
         for nick in nicks {
             buffer.push_str(nick.as_str());
             buffer.push('\0');
@@ -105,6 +105,17 @@ impl Peerlist {
             text: buffer,
             len: nicks.len(),
         }
+    }
+
+    /// `buffer`, emptied, if it can hold `size` bytes; else a new one, with room for lists
+    /// that grow a little from sync to sync. Not grown in place: that would copy the stale
+    /// contents along.
+    fn recycle(mut buffer: String, size: usize) -> String {
+        if buffer.capacity() < size {
+            return String::with_capacity(size + size / 16);
+        }
+        buffer.clear();
+        buffer
     }
 
     pub(crate) fn view(&self) -> PackedNicks<'_> {
