@@ -16,5 +16,5 @@ mod ffi;
 
 pub use crate::core::{
     Config, DirectoryId, Event, EventKind, LimitError, Limits, MAX_NICK_LEN, Nick, NickError,
-    NickTracker, PackedNicks, PeerlistError, PickMode, Stats,
+    NickTracker, PackedNicks, PeerlistError, PickMode, Stats, SyncError,
 };

@@ -2,12 +2,15 @@
 //! directories, sometimes tiny limits, both pick modes) `NickTracker` and the reference model
 //! in `support/reference_model.rs` agree after every step: the events returned (kind, nick,
 //! directory, order), refusals, `is_active` and `active_directories` for every nick,
-//! `active_nicks`, `len`, `stats()` and `pick_directory`.
+//! `active_nicks`, `len`, `stats()` and `pick_directory`. Each scenario syncs peerlists
+//! through one of the tracker's three peerlist calls.
 
 #[path = "support/reference_model.rs"]
 mod reference_model;
 
-use nick_tracker::{Config, DirectoryId, EventKind, Limits, Nick, NickTracker, PickMode};
+use nick_tracker::{
+    Config, DirectoryId, EventKind, Limits, Nick, NickTracker, PackedNicks, PickMode, SyncError,
+};
 use proptest::prelude::*;
 use reference_model::{ModelEvent, ReferenceModel, edit_peerlist};
 
@@ -30,9 +33,19 @@ enum Op {
     Pick(usize),
 }
 
+/// Which peerlist call syncs: `sync_peerlist` (nicks), `sync_peerlist_packed` (validated
+/// packed bytes) or `sync_peerlist_bytes` (raw bytes, validated as they are matched).
+#[derive(Debug, Clone, Copy)]
+enum SyncVia {
+    Nicks,
+    Packed,
+    Bytes,
+}
+
 #[derive(Debug, Clone)]
 struct Scenario {
     config: Config,
+    via: SyncVia,
     ops: Vec<Op>,
 }
 
@@ -61,8 +74,14 @@ fn limit(max: usize) -> impl Strategy<Value = Option<usize>> {
 
 fn scenario() -> impl Strategy<Value = Scenario> {
     let pick = prop_oneof![Just(PickMode::Random), Just(PickMode::RoundRobin)];
-    (limit(4), limit(3), pick, prop::collection::vec(op(), 0..60)).prop_map(
-        |(max_nicks, max_directories, pick, ops)| Scenario {
+    let via = prop_oneof![
+        Just(SyncVia::Nicks),
+        Just(SyncVia::Packed),
+        Just(SyncVia::Bytes)
+    ];
+    let ops = prop::collection::vec(op(), 0..60);
+    (limit(4), limit(3), pick, via, ops).prop_map(|(max_nicks, max_directories, pick, via, ops)| {
+        Scenario {
             config: Config {
                 limits: Limits {
                     max_nicks,
@@ -70,9 +89,10 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 },
                 pick,
             },
+            via,
             ops,
-        },
-    )
+        }
+    })
 }
 
 /// What one step did, for the exercise counters.
@@ -93,6 +113,7 @@ struct Observed {
 fn step(
     tracker: &mut NickTracker,
     model: &mut ReferenceModel,
+    via: SyncVia,
     op: &Op,
 ) -> Result<Observed, TestCaseError> {
     let nick = |i: usize| Nick::new(NICKS[i]).unwrap();
@@ -115,10 +136,21 @@ fn step(
         Op::Sync(d, ns) => {
             let peerlist: Vec<Nick> = ns.iter().map(|&n| nick(n)).collect();
             let names: Vec<&str> = ns.iter().map(|&n| NICKS[n]).collect();
-            Some((
-                tracker.sync_peerlist(dir(*d), &peerlist),
-                model.sync_peerlist(dir(*d), &names),
-            ))
+            let packed: Vec<u8> = names.iter().flat_map(|n| n.bytes().chain([0])).collect();
+            let synced = match via {
+                SyncVia::Nicks => tracker.sync_peerlist(dir(*d), &peerlist),
+                SyncVia::Packed => {
+                    tracker.sync_peerlist_packed(dir(*d), PackedNicks::new(&packed).unwrap())
+                }
+                SyncVia::Bytes => match tracker.sync_peerlist_bytes(dir(*d), &packed) {
+                    Ok(events) => Ok(events),
+                    Err(SyncError::Limit(refusal)) => Err(refusal),
+                    Err(SyncError::Peerlist(error)) => {
+                        return Err(TestCaseError::fail(format!("{op:?} refused: {error}")));
+                    }
+                },
+            };
+            Some((synced, model.sync_peerlist(dir(*d), &names)))
         }
         &Op::RemoveDirectory(d) => Some((
             Ok(tracker.remove_directory(dir(d))),
@@ -217,7 +249,7 @@ fn run(scenario: &Scenario) -> Result<Vec<Observed>, TestCaseError> {
         if let Op::Sync(d, ns) = op {
             sent[*d] = ns.clone();
         }
-        let result = step(&mut tracker, &mut model, op);
+        let result = step(&mut tracker, &mut model, scenario.via, op);
         observed.push(result.map_err(|e| {
             TestCaseError::fail(format!("step {index} ({op:?}) of {scenario:?}: {e}"))
         })?);
@@ -236,7 +268,11 @@ proptest! {
 
 /// Replays a fixed sequence of operations on both.
 fn replay(config: Config, ops: Vec<Op>) -> Vec<Observed> {
-    let scenario = Scenario { config, ops };
+    let scenario = Scenario {
+        config,
+        via: SyncVia::Nicks,
+        ops,
+    };
     run(&scenario).unwrap_or_else(|error| panic!("{error}"))
 }
 

@@ -6,10 +6,11 @@
 //!
 //! The file is read and parsed into memory first (nicks are slices of the file's text, and
 //! each peerlist is packed into one buffer, every nick followed by a NUL, as a client holds
-//! a peerlist it received); only the replay is timed. Each sync validates its buffer
-//! (`PackedNicks::new`) inside the timed loop, as a client must. Each run uses a fresh tracker and prints one JSON line. Without a trace
-//! (as under a plain `cargo bench` or `cargo test --all-targets`) it replays a small built-in
-//! trace and checks the results instead, so the target always does something useful.
+//! a peerlist it received); only the replay is timed. Each sync hands the raw buffer to
+//! `sync_peerlist_bytes`, as the C ABI does, so validating it is part of the timed work.
+//! Each run uses a fresh tracker and prints one JSON line. Without a trace (as under a plain
+//! `cargo bench` or `cargo test --all-targets`) it replays a small built-in trace and checks
+//! the results instead, so the target always does something useful.
 //!
 //! With `--wait` (used by run.py to interleave implementations) it prints `{"ready": true}`
 //! once the trace is parsed, then reads one line from stdin before each run, stopping at EOF.
@@ -23,7 +24,7 @@ use std::time::Instant;
 /// methods take plain `&str` nicks (valid by construction: the parser checks them) and report
 /// departures through `on_leave`, in the order the tracker reports them.
 mod core_api {
-    use nick_tracker::{Event, Nick, NickTracker, PackedNicks};
+    use nick_tracker::{Event, Nick, NickTracker};
 
     pub struct Tracker {
         inner: NickTracker,
@@ -61,12 +62,13 @@ mod core_api {
             leaves(events.expect("no limits are set"), on_leave);
         }
 
-        /// `packed`: every nick followed by a NUL.
+        /// `packed`: every nick followed by a NUL, validated by the tracker as it syncs.
         pub fn sync(&mut self, directory: u64, packed: &[u8], on_leave: &mut impl FnMut(&str)) {
-            let peerlist =
-                PackedNicks::new(packed).expect("the trace parser only accepts valid nicks");
-            let events = self.inner.sync_peerlist_packed(directory, peerlist);
-            leaves(events.expect("no limits are set"), on_leave);
+            let events = self.inner.sync_peerlist_bytes(directory, packed);
+            leaves(
+                events.expect("valid nicks (the parser checks them) and no limits"),
+                on_leave,
+            );
         }
 
         pub fn remove(&mut self, directory: u64, on_leave: &mut impl FnMut(&str)) {

@@ -10,4 +10,6 @@ mod tracker;
 pub use event::{Event, EventKind};
 pub use nick::{MAX_NICK_LEN, Nick, NickError};
 pub use peerlist::{PackedNicks, PeerlistError};
-pub use tracker::{Config, DirectoryId, LimitError, Limits, NickTracker, PickMode, Stats};
+pub use tracker::{
+    Config, DirectoryId, LimitError, Limits, NickTracker, PickMode, Stats, SyncError,
+};

@@ -74,6 +74,21 @@ impl<'a> PackedNicks<'a> {
     pub(crate) fn nick_at(&self, range: std::ops::Range<usize>) -> Nick<'a> {
         Nick::from_validated(&self.text[range])
     }
+
+    /// A view of `text`, assembled from valid nicks each followed by a NUL (see
+    /// [`Peerlist::assembled`]), `len` of them.
+    pub(crate) fn assembled(text: &'a str, len: usize) -> Self {
+        debug_assert_eq!(
+            PackedNicks::new(text.as_bytes()).map(|list| list.len()),
+            Ok(len)
+        );
+        PackedNicks { text, len }
+    }
+
+    /// The packed text, for copying runs of whole nicks out of it.
+    pub(crate) fn as_str(&self) -> &'a str {
+        self.text
+    }
 }
 
 /// An owned [`PackedNicks`]: how the tracker keeps a directory's last peerlist. Built in a
@@ -94,6 +109,13 @@ impl Peerlist {
         }
     }
 
+    /// A list whose `text` was assembled from valid nicks, each followed by a NUL: runs of a
+    /// valid list's text and nicks checked one by one. `len` is how many there are.
+    pub(crate) fn assembled(text: String, len: usize) -> Self {
+        PackedNicks::assembled(&text, len);
+        Peerlist { text, len }
+    }
+
     pub(crate) fn pack(nicks: &[Nick<'_>], buffer: String) -> Self {
         let size = nicks.iter().map(|nick| nick.as_str().len() + 1).sum();
         let mut buffer = Self::recycle(buffer, size);
@@ -110,7 +132,7 @@ impl Peerlist {
     /// `buffer`, emptied, if it can hold `size` bytes; else a new one, with room for lists
     /// that grow a little from sync to sync. Not grown in place: that would copy the stale
     /// contents along.
-    fn recycle(mut buffer: String, size: usize) -> String {
+    pub(crate) fn recycle(mut buffer: String, size: usize) -> String {
         if buffer.capacity() < size {
             return String::with_capacity(size + size / 16);
         }

@@ -30,11 +30,14 @@
 //! bytes with the nicks' keys: directories resend their lists in a stable order with a few
 //! nicks gone and a few new, so the two lists are compared as bytes, a vector of them at a
 //! time, and the nicks in runs that match cost no hashing at all; only new, dropped and
-//! singly-updated nicks are looked up. Lists that do not fit that shape (a directory's first,
-//! reordered, repeated nicks, or too many updates in between) take the general path: look up
-//! every nick, stamp its member entry, then mark the unstamped members gone. Even then, the
-//! list is first matched against the last directory synced, since directories list much the
-//! same peers in much the same order, and the nicks that match need no lookup.
+//! singly-updated nicks are looked up. Raw bytes from C are validated on the way
+//! (`sync_peerlist_bytes`): a run that matches the last list byte for byte is valid, as that
+//! list was, so only the nicks between runs are checked. Lists that do not fit that shape (a
+//! directory's first, reordered, repeated nicks, or too many updates in between) take the
+//! general path: look up every nick, stamp its member entry, then mark the unstamped members
+//! gone. Even then, the list is first matched against the last directory synced, since
+//! directories list much the same peers in much the same order, and the nicks that match
+//! need no lookup.
 //!
 //! With `d` = the number of directories that reported one nick (at most the number of
 //! directories, a small number in practice), `k` = nicks that changed:
@@ -64,7 +67,9 @@ use thiserror::Error;
 
 use super::event::{Event, EventKind};
 use super::nick::Nick;
-use super::peerlist::{PackedNicks, Peerlist, common_prefix, first_nul, same_nick, whole_nicks};
+use super::peerlist::{
+    PackedNicks, Peerlist, PeerlistError, common_prefix, first_nul, same_nick, whole_nicks,
+};
 use super::slab::{Key, Slab};
 
 /// A directory server, identified by a number the caller chooses.
@@ -105,6 +110,15 @@ pub enum LimitError {
     Nicks { held: usize, limit: usize },
     #[error("directory limit reached: the tracker knows {limit} directories")]
     Directories { limit: usize },
+}
+
+/// Why [`NickTracker::sync_peerlist_bytes`] refused a peerlist. The tracker is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Peerlist(#[from] PeerlistError),
+    #[error(transparent)]
+    Limit(#[from] LimitError),
 }
 
 /// Counters for monitoring. All are exact.
@@ -234,18 +248,27 @@ impl SyncPlan {
     /// the nicks listed again, in runs; unmatched nicks, to look up; and the nicks of `last`
     /// that `new` skips. With `patience`, gives up after that many unmatched nicks in a row,
     /// leaving the keys of the rest out.
+    ///
+    /// With `copy`, `new` is raw bytes, not yet known to be a valid list (it must end with a
+    /// NUL): every nick outside a run is checked, and the list is appended to `copy` as it
+    /// is matched, from `last`'s text for runs. Runs need no check: they are byte for byte
+    /// whole nicks of `last`, which was valid. Returns `None` at the first bad nick.
     fn match_against(
         last: &LastPeerlist,
         since: &SinceLastSync,
-        peerlist: PackedNicks<'_>,
+        new: &[u8],
+        capacity: usize,
         patience: Option<usize>,
-    ) -> SyncPlan {
+        mut copy: Option<&mut String>,
+    ) -> Option<SyncPlan> {
         /// How many consecutive dropped nicks the matching skips over.
         const LOOKAHEAD: usize = 8;
+        debug_assert!(copy.is_none() || new.last() == Some(&0));
         let held = |key: &&NickKey| !since.forgot(**key);
-        let (new, old) = (peerlist.as_bytes(), last.list.view().as_bytes());
+        let old_text = last.list.view().as_str();
+        let old = old_text.as_bytes();
         let mut plan = SyncPlan {
-            keys: Vec::with_capacity(peerlist.len()),
+            keys: Vec::with_capacity(capacity),
             to_list: Vec::new(),
             dropped: Vec::new(),
             changed: Vec::new(),
@@ -255,6 +278,9 @@ impl SyncPlan {
             let same = common_prefix(&new[at..], &old[old_at..]);
             let (count, run) = whole_nicks(&new[at..at + same]);
             plan.take_run(since, &last.keys[old_index..old_index + count], new, at);
+            if let Some(copy) = copy.as_deref_mut() {
+                copy.push_str(&old_text[old_at..old_at + run]);
+            }
             (at, old_at, old_index) = (at + run, old_at + run, old_index + count);
             if count > 0 {
                 misses = 0;
@@ -272,18 +298,26 @@ impl SyncPlan {
                 }
                 let probe_end = probe + first_nul(&old[probe..]);
                 if same_nick(&old[probe..probe_end], &new[at..end]) {
-                    found = Some((skipped, probe_end + 1));
+                    found = Some((skipped, probe..probe_end));
                     break;
                 }
                 probe = probe_end + 1;
             }
+            if let Some(copy) = copy.as_deref_mut() {
+                let nick = match &found {
+                    Some((_, old_nick)) => &old_text[old_nick.clone()],
+                    None => Nick::from_bytes(&new[at..end]).ok()?.as_str(),
+                };
+                copy.push_str(nick);
+                copy.push('\0');
+            }
             match found {
-                Some((skipped, next_old_at)) => {
+                Some((skipped, old_nick)) => {
                     let skipped_keys = &last.keys[old_index..old_index + skipped];
                     plan.dropped.extend(skipped_keys.iter().filter(held));
                     let key = &last.keys[old_index + skipped..][..1];
                     plan.take_run(since, key, new, at);
-                    (old_at, old_index, misses) = (next_old_at, old_index + skipped + 1, 0);
+                    (old_at, old_index, misses) = (old_nick.end + 1, old_index + skipped + 1, 0);
                 }
                 None => {
                     plan.to_list.push((plan.keys.len(), Some(at..end)));
@@ -295,7 +329,7 @@ impl SyncPlan {
         }
         plan.dropped
             .extend(last.keys[old_index..].iter().filter(held));
-        plan
+        Some(plan)
     }
 
     /// Takes `keys`, the keys of a run of the last peerlist listed again from `run_start`
@@ -652,7 +686,7 @@ impl NickTracker {
         self.sync_list(directory, list)
     }
 
-    /// [`NickTracker::sync_peerlist`] for a list already packed, as nicks arrive from C.
+    /// [`NickTracker::sync_peerlist`] for a list already packed and validated.
     pub fn sync_peerlist_packed(
         &mut self,
         directory: DirectoryId,
@@ -660,6 +694,49 @@ impl NickTracker {
     ) -> Result<Vec<Event>, LimitError> {
         let list = Peerlist::copy_of(peerlist, std::mem::take(&mut self.spare_buffer));
         self.sync_list(directory, list)
+    }
+
+    /// [`NickTracker::sync_peerlist_packed`] for bytes not validated yet, as peerlists arrive
+    /// from C: fails on bad bytes with the error [`PackedNicks::new`] gives, or on a limit,
+    /// either way changing nothing.
+    ///
+    /// Quicker than validating first when the directory resends much the same list as last
+    /// time, the usual case: the runs of nicks that are byte for byte the same as in its last
+    /// peerlist were valid then, so only the nicks between runs are checked. Lists that do
+    /// not take that path (a directory's first, a reordered one, one after many single
+    /// updates), and every list while a nick limit is set, are validated as a whole first.
+    pub fn sync_peerlist_bytes(
+        &mut self,
+        directory: DirectoryId,
+        bytes: &[u8],
+    ) -> Result<Vec<Event>, SyncError> {
+        if let Some(events) = self.sync_checking_by_matching(directory, bytes) {
+            return Ok(events);
+        }
+        let peerlist = PackedNicks::new(bytes)?;
+        Ok(self.sync_peerlist_packed(directory, peerlist)?)
+    }
+
+    /// The incremental sync of unvalidated `bytes`, checked as they are matched against the
+    /// directory's last peerlist; `None`, having changed nothing, if that does not apply,
+    /// fails, or finds a bad nick (the general path then names it).
+    fn sync_checking_by_matching(
+        &mut self,
+        directory: DirectoryId,
+        bytes: &[u8],
+    ) -> Option<Vec<Event>> {
+        let directory_key = self.directory_keys.get(&directory).copied()?;
+        if self.config.limits.max_nicks.is_some() || bytes.last() != Some(&0) {
+            return None;
+        }
+        let mut text = Peerlist::recycle(std::mem::take(&mut self.spare_buffer), bytes.len());
+        let Some((plan, len)) = self.plan_unchecked_sync(directory_key, bytes, &mut text) else {
+            self.spare_buffer = text;
+            return None;
+        };
+        let peerlist = Peerlist::assembled(text, len);
+        let last = self.sync_incrementally(directory_key, peerlist, plan);
+        Some(self.finish_sync(directory_key, last))
     }
 
     /// A sync of `peerlist`, which becomes the directory's last peerlist.
@@ -686,6 +763,16 @@ impl NickTracker {
             Some(plan) => self.sync_incrementally(directory_key, peerlist, plan),
             None => self.sync_fully(directory_key, peerlist),
         };
+        Ok(self.finish_sync(directory_key, last))
+    }
+
+    /// Keeps `last` (if any) as the directory's last peerlist, recycling the one it replaces,
+    /// and returns the sync's events.
+    fn finish_sync(
+        &mut self,
+        directory_key: DirectoryKey,
+        last: Option<LastPeerlist>,
+    ) -> Vec<Event> {
         let directory = &mut self.directories[directory_key];
         // A list with repeats is not kept: the next sync takes the general path.
         directory.matches_last_peerlist = last.is_some();
@@ -694,7 +781,7 @@ impl NickTracker {
         directory.forgotten_since_sync.clear();
         self.spare_buffer = replaced.list.into_buffer();
         self.last_synced = Some(directory_key);
-        Ok(self.ledger.take())
+        self.ledger.take()
     }
 
     /// The general sync: every listed nick is looked up and stamped, then every member the
@@ -765,8 +852,45 @@ impl NickTracker {
             return None;
         }
         let since = SinceLastSync::new(directory);
-        let mut plan = SyncPlan::match_against(&directory.last_peerlist, &since, peerlist, None);
+        let last = &directory.last_peerlist;
+        let (new, len) = (peerlist.as_bytes(), peerlist.len());
+        let plan = SyncPlan::match_against(last, &since, new, len, None, None)?;
+        self.check_unmatched(directory_key, since, plan, peerlist)
+    }
 
+    /// [`NickTracker::plan_incremental_sync`] for `bytes` not validated yet (but ending with
+    /// a NUL), which are checked and copied into `text` as they are matched. Also returns
+    /// how many nicks they hold. `None` if a nick is bad, or as for a valid list.
+    fn plan_unchecked_sync(
+        &self,
+        directory_key: DirectoryKey,
+        bytes: &[u8],
+        text: &mut String,
+    ) -> Option<(SyncPlan, usize)> {
+        let directory = &self.directories[directory_key];
+        if !directory.matches_last_peerlist {
+            return None;
+        }
+        let since = SinceLastSync::new(directory);
+        let last = &directory.last_peerlist;
+        let capacity = last.keys.len() + last.keys.len() / 16;
+        let plan = SyncPlan::match_against(last, &since, bytes, capacity, None, Some(text))?;
+        let len = plan.keys.len();
+        let peerlist = PackedNicks::assembled(text, len);
+        let plan = self.check_unmatched(directory_key, since, plan, peerlist)?;
+        Some((plan, len))
+    }
+
+    /// Completes a plan matched against the directory's last peerlist: looks up the nicks
+    /// it could not match, or returns `None` if one is held and listed already (the list is
+    /// out of order) or one is listed twice.
+    fn check_unmatched(
+        &self,
+        directory_key: DirectoryKey,
+        since: SinceLastSync,
+        mut plan: SyncPlan,
+        peerlist: PackedNicks<'_>,
+    ) -> Option<SyncPlan> {
         let mut unmatched: Vec<&str> = Vec::new();
         for (index, bytes) in &mut plan.to_list {
             let Some(range) = bytes.clone() else { continue };
@@ -808,7 +932,10 @@ impl NickTracker {
         // Its changed nicks are still held under the same keys; forgotten ones are not.
         let since = SinceLastSync::new(reference);
         let last = &reference.last_peerlist;
-        SyncPlan::match_against(last, &since, peerlist, Some(PATIENCE)).keys
+        let (new, len) = (peerlist.as_bytes(), peerlist.len());
+        SyncPlan::match_against(last, &since, new, len, Some(PATIENCE), None)
+            .expect("a validated list is not checked again")
+            .keys
     }
 
     /// Applies a plan from [`NickTracker::plan_incremental_sync`]. Matched nicks are

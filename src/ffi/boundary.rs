@@ -8,7 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 
 use super::status::{Error, nt_status, record};
-use crate::core::{MAX_NICK_LEN, Nick, PackedNicks, PeerlistError};
+use crate::core::{MAX_NICK_LEN, Nick};
 
 /// Runs `body`, returning `fallback` if it panics, so no unwind ever crosses into C.
 ///
@@ -133,38 +133,26 @@ pub unsafe fn nick_array_arg<'a>(
         .collect()
 }
 
-/// Reads `len` bytes of NUL-terminated nicks packed back to back as a peerlist, validated as
-/// a whole, all or nothing. `len == 0` (an empty list) accepts NULL.
+/// Borrows `len` bytes meant as a packed peerlist (NUL-terminated nicks back to back), not
+/// yet validated: the tracker validates them as it syncs, checking only what differs from
+/// the directory's last peerlist. `len == 0` (an empty list) accepts NULL.
 ///
 /// # Safety
 /// If `len > 0`, `packed` must point to `len` readable bytes that stay unchanged for `'a`.
-pub unsafe fn packed_nicks_arg<'a>(
-    packed: *const c_char,
-    len: usize,
-) -> Result<PackedNicks<'a>, Error> {
+pub unsafe fn packed_bytes_arg<'a>(packed: *const c_char, len: usize) -> Result<&'a [u8], Error> {
     if len == 0 {
-        return Ok(PackedNicks::default());
+        return Ok(&[]);
     }
     let packed = non_null(packed.cast_mut(), "nicks")?;
     check_array_len::<u8>(len, "len")?;
     // SAFETY: non-NULL, and the caller guarantees `len` readable bytes.
-    let bytes = unsafe { std::slice::from_raw_parts(packed.as_ptr().cast::<u8>(), len) };
-    PackedNicks::new(bytes).map_err(|error| match error {
-        PeerlistError::Unterminated => Error::InvalidArgument {
-            arg: "nicks",
-            reason: error.to_string(),
-        },
-        PeerlistError::BadNick { index, source } => Error::InvalidNick {
-            arg: format!("nicks[{index}]").into(),
-            source,
-        },
-    })
+    Ok(unsafe { std::slice::from_raw_parts(packed.as_ptr().cast::<u8>(), len) })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::NickError;
+    use crate::core::{NickError, PackedNicks};
 
     #[test]
     fn a_panic_becomes_a_status_and_a_message() {
@@ -192,8 +180,10 @@ mod tests {
 
     #[test]
     fn packed_nicks_split_at_each_nul_and_name_the_bad_entry() {
-        let read =
-            |bytes: &'static [u8]| unsafe { packed_nicks_arg(bytes.as_ptr().cast(), bytes.len()) };
+        let read = |bytes: &[u8]| {
+            let bytes = unsafe { packed_bytes_arg(bytes.as_ptr().cast(), bytes.len()) }?;
+            PackedNicks::new(bytes).map_err(Error::from)
+        };
         let nicks = read(b"alice\0bob\0").unwrap();
         assert_eq!(
             nicks.iter().map(|nick| nick.as_str()).collect::<Vec<_>>(),
@@ -212,15 +202,15 @@ mod tests {
             nt_status::InvalidArgument
         );
         let too_long = format!("{}\0", "x".repeat(MAX_NICK_LEN + 1));
-        let error = unsafe { packed_nicks_arg(too_long.as_ptr().cast(), too_long.len()) };
+        let error = read(too_long.as_bytes());
         assert_eq!(error.unwrap_err().status(), nt_status::NickTooLong);
         assert!(
-            unsafe { packed_nicks_arg(std::ptr::null(), 0) }
+            unsafe { packed_bytes_arg(std::ptr::null(), 0) }
                 .unwrap()
                 .is_empty()
         );
         assert_eq!(
-            unsafe { packed_nicks_arg(std::ptr::null(), 1) }
+            unsafe { packed_bytes_arg(std::ptr::null(), 1) }
                 .unwrap_err()
                 .status(),
             nt_status::NullArgument

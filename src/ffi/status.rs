@@ -6,12 +6,13 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::convert::Infallible;
 use std::ffi::{CString, c_char};
 
 use thiserror::Error;
 
 use super::boundary::catch_panic;
-use crate::core::{LimitError, NickError};
+use crate::core::{LimitError, NickError, PeerlistError, SyncError};
 
 /// The result of every `nt_*` call that can fail.
 ///
@@ -120,6 +121,38 @@ pub enum Error {
     Limit(#[from] LimitError),
     #[error("{arg}: {reason}")]
     InvalidArgument { arg: &'static str, reason: String },
+}
+
+/// A bad packed peerlist, as the `nicks` argument: the bad entry is named by its index.
+impl From<PeerlistError> for Error {
+    fn from(error: PeerlistError) -> Self {
+        match error {
+            PeerlistError::Unterminated => Error::InvalidArgument {
+                arg: "nicks",
+                reason: error.to_string(),
+            },
+            PeerlistError::BadNick { index, source } => Error::InvalidNick {
+                arg: format!("nicks[{index}]").into(),
+                source,
+            },
+        }
+    }
+}
+
+/// For calls that cannot fail.
+impl From<Infallible> for Error {
+    fn from(never: Infallible) -> Self {
+        match never {}
+    }
+}
+
+impl From<SyncError> for Error {
+    fn from(error: SyncError) -> Self {
+        match error {
+            SyncError::Peerlist(error) => error.into(),
+            SyncError::Limit(error) => error.into(),
+        }
+    }
 }
 
 impl Error {

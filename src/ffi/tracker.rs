@@ -4,18 +4,19 @@
 //! nothing), does its work under the tracker's lock, releases the lock, and only then runs
 //! user callbacks, so a callback may call back into the same tracker.
 
+use std::convert::Infallible;
 use std::ffi::{c_char, c_void};
 use std::sync::{Mutex, MutexGuard};
 
 use super::boundary::{
-    borrow, call, catch_panic, nick_arg, nick_array_arg, non_null, packed_nicks_arg,
+    borrow, call, catch_panic, nick_arg, nick_array_arg, non_null, packed_bytes_arg,
 };
 use super::callbacks::{
     Listeners, NulTerminatedNicks, count_kinds, nt_log_level, nt_nick_callback,
 };
 use super::options::nt_options;
 use super::status::{Error, nt_status};
-use crate::core::{Config, Event, LimitError, NickTracker};
+use crate::core::{Config, Event, NickTracker};
 
 /// A nick tracker. Create with nt_new() or nt_new_with_options(), destroy with nt_free().
 ///
@@ -66,24 +67,30 @@ impl nt_tracker {
         self.state.lock().map_err(|_| Error::Poisoned)
     }
 
-    /// Runs `change` under the lock, then (lock released) delivers its events, or logs and
-    /// returns its refusal. Returns the events for callers that report counts.
-    fn apply(
+    /// Runs `change` under the lock, then (lock released) delivers its events, or returns
+    /// its error, logging a refusal over a limit. Returns the events for callers that report
+    /// counts.
+    fn apply<E>(
         &self,
-        change: impl FnOnce(&mut NickTracker) -> Result<Vec<Event>, LimitError>,
-    ) -> Result<Vec<Event>, Error> {
+        change: impl FnOnce(&mut NickTracker) -> Result<Vec<Event>, E>,
+    ) -> Result<Vec<Event>, Error>
+    where
+        Error: From<E>,
+    {
         let outcome = change(&mut *self.lock()?);
-        match outcome {
+        match outcome.map_err(Error::from) {
             Ok(events) => {
                 // SAFETY: the creator of the tracker promised its callbacks stay callable
                 // until nt_free(), which cannot have happened while we are called.
                 unsafe { self.listeners.deliver(&events) };
                 Ok(events)
             }
-            Err(refusal) => {
-                self.listeners
-                    .log(nt_log_level::Warn, || format!("change refused: {refusal}"));
-                Err(refusal.into())
+            Err(error) => {
+                if let Error::Limit(refusal) = &error {
+                    self.listeners
+                        .log(nt_log_level::Warn, || format!("change refused: {refusal}"));
+                }
+                Err(error)
             }
         }
     }
@@ -217,7 +224,7 @@ pub unsafe extern "C" fn nt_remove_directory(
         let mut known = false;
         let events = tracker.apply(|state| {
             known = state.directory_connected(directory).is_some();
-            Ok(state.remove_directory(directory))
+            Ok::<_, Infallible>(state.remove_directory(directory))
         })?;
         if !out_gone_count.is_null() {
             // SAFETY: non-NULL and, per the contract, writable.
@@ -316,9 +323,9 @@ pub unsafe extern "C" fn nt_sync_peerlist_packed(
 ) -> nt_status {
     call(|| {
         // SAFETY: per the contract, a live tracker from nt_new and `len` readable bytes.
-        let (tracker, peerlist) =
-            unsafe { (borrow(tracker, "tracker")?, packed_nicks_arg(nicks, len)?) };
-        tracker.apply(|state| state.sync_peerlist_packed(directory, peerlist))?;
+        let (tracker, bytes) =
+            unsafe { (borrow(tracker, "tracker")?, packed_bytes_arg(nicks, len)?) };
+        tracker.apply(|state| state.sync_peerlist_bytes(directory, bytes))?;
         Ok(())
     })
 }

@@ -1,0 +1,234 @@
+//! Property test: `sync_peerlist_bytes`, which validates only the nicks that differ from the
+//! directory's last peerlist, accepts and refuses exactly what `PackedNicks::new` does, and
+//! does the same as validating first and calling `sync_peerlist_packed`: the same events,
+//! the same error, the same state after (nothing changed on an error).
+//!
+//! Each case builds two trackers with the same history of syncs and updates, then gives
+//! both a resent peerlist, edited and then often damaged (a byte made invalid UTF-8, a NUL
+//! added or removed, a nick made too long), so that damage lands inside runs that would
+//! otherwise match the last list.
+
+use nick_tracker::{DirectoryId, Event, MAX_NICK_LEN, Nick, NickTracker, PackedNicks, SyncError};
+use proptest::prelude::*;
+
+/// Prefixes of one another and longer than a vector of bytes, so that lists match in runs.
+const NICKS: [&str; 6] = [
+    "al",
+    "alice",
+    "alice_and_bob!",
+    "alice_and_carol",
+    "bob",
+    "carol_whose_nick_is_longer_than_32_bytes",
+];
+const DIRECTORIES: [DirectoryId; 3] = [1, 2, 3];
+
+#[derive(Debug, Clone)]
+enum Step {
+    Sync(usize, Vec<usize>),
+    Update(usize, usize, bool),
+}
+
+/// What is done to the bytes of the final list, at a position (modulo its length).
+#[derive(Debug, Clone, Copy)]
+enum Damage {
+    None,
+    /// A byte becomes 0xff, never valid in UTF-8.
+    InvalidByte(usize),
+    /// A byte becomes 0xc3, the start of a two-byte sequence, followed by ASCII or a NUL.
+    CutSequence(usize),
+    /// A byte becomes a NUL (an empty nick, or a nick split in two).
+    Nul(usize),
+    InsertNul(usize),
+    /// Removes a byte: a NUL removed merges two nicks; the last one leaves it unterminated.
+    Remove(usize),
+    /// A nick over the length limit is inserted.
+    InsertLong(usize),
+    /// A valid two-byte character is inserted.
+    InsertAccent(usize),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let nick = 0..NICKS.len();
+    let directory = 0..DIRECTORIES.len();
+    prop_oneof![
+        3 => (directory.clone(), prop::collection::vec(nick.clone(), 0..8))
+            .prop_map(|(d, ns)| Step::Sync(d, ns)),
+        2 => (nick, directory, any::<bool>()).prop_map(|(n, d, p)| Step::Update(n, d, p)),
+    ]
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    let at = any::<usize>();
+    prop_oneof![
+        2 => Just(Damage::None),
+        1 => at.prop_map(Damage::InvalidByte),
+        1 => at.prop_map(Damage::CutSequence),
+        1 => at.prop_map(Damage::Nul),
+        1 => at.prop_map(Damage::InsertNul),
+        1 => at.prop_map(Damage::Remove),
+        1 => at.prop_map(Damage::InsertLong),
+        1 => at.prop_map(Damage::InsertAccent),
+    ]
+}
+
+fn pack(nicks: &[usize]) -> Vec<u8> {
+    nicks
+        .iter()
+        .flat_map(|&n| NICKS[n].bytes().chain([0]))
+        .collect()
+}
+
+fn apply(damage: Damage, bytes: &mut Vec<u8>) {
+    let at = |i: usize, len: usize| if len == 0 { 0 } else { i % len };
+    let len = bytes.len();
+    match damage {
+        Damage::None => {}
+        Damage::InvalidByte(i) if len > 0 => bytes[at(i, len)] = 0xff,
+        Damage::CutSequence(i) if len > 0 => bytes[at(i, len)] = 0xc3,
+        Damage::Nul(i) if len > 0 => bytes[at(i, len)] = 0,
+        Damage::InsertNul(i) => bytes.insert(at(i, len + 1), 0),
+        Damage::Remove(i) if len > 0 => {
+            bytes.remove(at(i, len));
+        }
+        Damage::InsertLong(i) => {
+            let long = [vec![b'x'; MAX_NICK_LEN + 1], vec![0]].concat();
+            let start = bytes.iter().take(at(i, len + 1)).rposition(|&b| b == 0);
+            let start = start.map_or(0, |nul| nul + 1);
+            bytes.splice(start..start, long);
+        }
+        Damage::InsertAccent(i) => {
+            let at = at(i, len + 1);
+            bytes.splice(at..at, "é".bytes());
+        }
+        _ => {}
+    }
+}
+
+/// Everything observable, for comparing two trackers.
+fn state(tracker: &NickTracker) -> (Vec<String>, Vec<Vec<DirectoryId>>, String) {
+    let active = tracker
+        .active_nicks()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let directories = NICKS
+        .iter()
+        .map(|nick| tracker.active_directories(nick).collect())
+        .collect();
+    (active, directories, format!("{:?}", tracker.stats()))
+}
+
+fn run(
+    history: &[Step],
+    last: usize,
+    edit: (usize, usize),
+    damage: Damage,
+) -> Result<(), TestCaseError> {
+    let (mut checked, mut unchecked) = (NickTracker::new(), NickTracker::new());
+    let mut sent: Vec<Vec<usize>> = vec![Vec::new(); DIRECTORIES.len()];
+    for step in history {
+        match step {
+            Step::Sync(d, ns) => {
+                let bytes = pack(ns);
+                let list = PackedNicks::new(&bytes).unwrap();
+                let expected = checked.sync_peerlist_packed(DIRECTORIES[*d], list).unwrap();
+                let events = unchecked.sync_peerlist_bytes(DIRECTORIES[*d], &bytes);
+                prop_assert_eq!(events.unwrap(), expected);
+                sent[*d] = ns.clone();
+            }
+            &Step::Update(n, d, present) => {
+                let nick = Nick::new(NICKS[n]).unwrap();
+                let expected = checked.update(nick, DIRECTORIES[d], present);
+                prop_assert_eq!(unchecked.update(nick, DIRECTORIES[d], present), expected);
+            }
+        }
+    }
+    // The last list resent with one nick dropped, added or replaced, then damaged.
+    let d = last % DIRECTORIES.len();
+    let mut resent = sent[d].clone();
+    match edit.0 % 4 {
+        0 if !resent.is_empty() => drop(resent.remove(edit.1 % resent.len())),
+        1 => resent.insert(edit.1 % (resent.len() + 1), edit.1 % NICKS.len()),
+        2 if !resent.is_empty() => resent.push(edit.1 % NICKS.len()),
+        _ => {}
+    }
+    let mut bytes = pack(&resent);
+    apply(damage, &mut bytes);
+
+    let expected: Result<Vec<Event>, SyncError> = match PackedNicks::new(&bytes) {
+        Ok(list) => Ok(checked.sync_peerlist_packed(DIRECTORIES[d], list).unwrap()),
+        Err(error) => Err(error.into()),
+    };
+    let before = state(&unchecked);
+    let outcome = unchecked.sync_peerlist_bytes(DIRECTORIES[d], &bytes);
+    prop_assert_eq!(
+        &outcome,
+        &expected,
+        "bytes {:?}",
+        String::from_utf8_lossy(&bytes)
+    );
+    if outcome.is_err() {
+        prop_assert_eq!(
+            state(&unchecked),
+            before,
+            "a refused list changed the tracker"
+        );
+    }
+    prop_assert_eq!(state(&unchecked), state(&checked));
+    // The next resend, undamaged, must agree too: nothing hidden was left behind.
+    let bytes = pack(&sent[d]);
+    let expected = checked.sync_peerlist_packed(DIRECTORIES[d], PackedNicks::new(&bytes).unwrap());
+    prop_assert_eq!(
+        unchecked.sync_peerlist_bytes(DIRECTORIES[d], &bytes),
+        Ok(expected.unwrap())
+    );
+    prop_assert_eq!(state(&unchecked), state(&checked));
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn unvalidated_bytes_sync_like_validated_ones(
+        history in prop::collection::vec(step(), 0..24),
+        last in any::<usize>(),
+        edit in (any::<usize>(), any::<usize>()),
+        damage in damage(),
+    ) {
+        run(&history, last, edit, damage)?;
+    }
+}
+
+/// Damage inside a run that matches the last list is found, though runs are not validated:
+/// the damaged nick no longer matches, so it is checked.
+#[test]
+fn damage_inside_a_matching_run_is_refused() {
+    let mut tracker = NickTracker::new();
+    let list = b"alice\0bob\0carol\0dave\0";
+    tracker.sync_peerlist_bytes(1, list).unwrap();
+    let mut damaged = list.to_vec();
+    damaged[7] = 0xff; // in "bob"
+    assert_eq!(
+        tracker.sync_peerlist_bytes(1, &damaged),
+        Err(PackedNicks::new(&damaged).unwrap_err().into())
+    );
+    let mut damaged = list.to_vec();
+    damaged[6] = 0; // "alice\0\0ob\0..."
+    assert_eq!(
+        tracker
+            .sync_peerlist_bytes(1, &damaged)
+            .unwrap_err()
+            .to_string(),
+        "nicks[1]: nick is empty"
+    );
+    assert_eq!(
+        tracker
+            .sync_peerlist_bytes(1, &list[..list.len() - 1])
+            .unwrap_err()
+            .to_string(),
+        "a packed peerlist must end with a NUL byte"
+    );
+    assert_eq!(tracker.active_nicks(), ["alice", "bob", "carol", "dave"]);
+}
