@@ -303,16 +303,11 @@ impl SyncPlan {
                 }
                 probe = probe_end + 1;
             }
-            if let Some(copy) = copy.as_deref_mut() {
-                let nick = match &found {
-                    Some((_, old_nick)) => &old_text[old_nick.clone()],
-                    None => Nick::from_bytes(&new[at..end]).ok()?.as_str(),
-                };
-                copy.push_str(nick);
-                copy.push('\0');
-            }
             match found {
                 Some((skipped, old_nick)) => {
+                    if let Some(copy) = copy.as_deref_mut() {
+                        copy.push_str(&old_text[old_nick.start..=old_nick.end]);
+                    }
                     let skipped_keys = &last.keys[old_index..old_index + skipped];
                     plan.dropped.extend(skipped_keys.iter().filter(held));
                     let key = &last.keys[old_index + skipped..][..1];
@@ -320,6 +315,10 @@ impl SyncPlan {
                     (old_at, old_index, misses) = (old_nick.end + 1, old_index + skipped + 1, 0);
                 }
                 None => {
+                    if let Some(copy) = copy.as_deref_mut() {
+                        copy.push_str(Nick::from_bytes(&new[at..end]).ok()?.as_str());
+                        copy.push('\0');
+                    }
                     plan.to_list.push((plan.keys.len(), Some(at..end)));
                     plan.keys.push(UNMATCHED);
                     misses += 1;
@@ -847,14 +846,9 @@ impl NickTracker {
         directory_key: DirectoryKey,
         peerlist: PackedNicks<'_>,
     ) -> Option<SyncPlan> {
-        let directory = &self.directories[directory_key];
-        if !directory.matches_last_peerlist {
-            return None;
-        }
-        let since = SinceLastSync::new(directory);
-        let last = &directory.last_peerlist;
-        let (new, len) = (peerlist.as_bytes(), peerlist.len());
-        let plan = SyncPlan::match_against(last, &since, new, len, None, None)?;
+        let new = peerlist.as_bytes();
+        let (since, plan) =
+            self.match_last_peerlist(directory_key, new, Some(peerlist.len()), None)?;
         self.check_unmatched(directory_key, since, plan, peerlist)
     }
 
@@ -867,18 +861,31 @@ impl NickTracker {
         bytes: &[u8],
         text: &mut String,
     ) -> Option<(SyncPlan, usize)> {
+        let (since, plan) = self.match_last_peerlist(directory_key, bytes, None, Some(text))?;
+        let len = plan.keys.len();
+        let peerlist = PackedNicks::assembled(text, len);
+        let plan = self.check_unmatched(directory_key, since, plan, peerlist)?;
+        Some((plan, len))
+    }
+
+    /// Matches `new` (`len` nicks, if known) against the directory's last peerlist, if it
+    /// can be vouched for; with `copy`, checking `new` (see [`SyncPlan::match_against`]).
+    fn match_last_peerlist(
+        &self,
+        directory_key: DirectoryKey,
+        new: &[u8],
+        len: Option<usize>,
+        copy: Option<&mut String>,
+    ) -> Option<(SinceLastSync, SyncPlan)> {
         let directory = &self.directories[directory_key];
         if !directory.matches_last_peerlist {
             return None;
         }
         let since = SinceLastSync::new(directory);
         let last = &directory.last_peerlist;
-        let capacity = last.keys.len() + last.keys.len() / 16;
-        let plan = SyncPlan::match_against(last, &since, bytes, capacity, None, Some(text))?;
-        let len = plan.keys.len();
-        let peerlist = PackedNicks::assembled(text, len);
-        let plan = self.check_unmatched(directory_key, since, plan, peerlist)?;
-        Some((plan, len))
+        let capacity = len.unwrap_or(last.keys.len() + last.keys.len() / 16);
+        let plan = SyncPlan::match_against(last, &since, new, capacity, None, copy)?;
+        Some((since, plan))
     }
 
     /// Completes a plan matched against the directory's last peerlist: looks up the nicks
