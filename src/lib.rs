@@ -6,15 +6,15 @@
 //! reimplementation of JoinMarket's `jmcore.nick_tracker` for C, C++, Go and Python callers.
 //!
 //! The crate is split the way it is used:
-//! - [`core`]: the rules, in safe Rust ([`NickTracker`], [`Nick`]). Rust callers use this.
+//! - [`presence`]: the rules, in safe Rust ([`NickTracker`], [`Nick`]). Rust callers use this.
 //! - `ffi`: the C ABI (`nt_*` functions, documented in `include/nick_tracker.h`). It is the
 //!   only place with `unsafe` code: it checks pointers, catches panics, turns errors into
 //!   status codes and runs callbacks after releasing the tracker's lock.
 
-pub mod core;
 mod ffi;
+pub mod presence;
 
-pub use crate::core::{
-    Config, DirectoryId, Event, EventKind, LimitError, Limits, MAX_NICK_LEN, Nick, NickError,
-    NickTracker, PackedNicks, PeerlistError, PickMode, Stats, SyncError,
+pub use crate::presence::{
+    Config, DirectoryId, Event, EventKind, Events, LimitError, Limits, MAX_NICK_LEN, Nick,
+    NickError, NickTracker, PackedNicks, PeerlistError, PickMode, Stats, SyncError,
 };

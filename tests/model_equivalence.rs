@@ -124,7 +124,10 @@ fn apply(tracker: &mut NickTracker, op: &Op) -> Vec<String> {
     let nick = |i: usize| Nick::new(NICKS[i]).unwrap();
     let events = match op {
         &Op::Update(n, d, present) => tracker.update(nick(n), d, present).unwrap(),
-        &Op::RemoveDirectory(d) => tracker.remove_directory(d),
+        &Op::RemoveDirectory(d) => match tracker.remove_directory(d) {
+            Some(events) => events,
+            None => return vec![],
+        },
         Op::Sync(d, ns) => {
             let peerlist: Vec<Nick> = ns.iter().map(|&n| nick(n)).collect();
             tracker.sync_peerlist(*d, &peerlist).unwrap()
@@ -132,7 +135,7 @@ fn apply(tracker: &mut NickTracker, op: &Op) -> Vec<String> {
     };
     // jmcore has no join events; its departures are the leaves.
     events
-        .into_iter()
+        .iter()
         .filter(|event| event.is_leave())
         .map(|event| event.nick.to_string())
         .collect()

@@ -1,15 +1,21 @@
 //! Property test: `sync_peerlist_bytes`, which validates only the nicks that differ from the
 //! directory's last peerlist, accepts and refuses exactly what `PackedNicks::new` does, and
-//! does the same as validating first and calling `sync_peerlist_packed`: the same events,
-//! the same error, the same state after (nothing changed on an error).
+//! otherwise does what the reference model says: the same events, the same error, the same
+//! state after (nothing changed on an error).
 //!
-//! Each case builds two trackers with the same history of syncs and updates, then gives
-//! both a resent peerlist, edited and then often damaged (a byte made invalid UTF-8, a NUL
-//! added or removed, a nick made too long), so that damage lands inside runs that would
-//! otherwise match the last list.
+//! Each case gives the tracker and the model the same history of syncs and updates, then a
+//! resent peerlist, edited and then often damaged (a byte made invalid UTF-8, a NUL added or
+//! removed, a nick made too long), so that damage lands inside runs that would otherwise
+//! match the last list.
 
-use nick_tracker::{DirectoryId, Event, MAX_NICK_LEN, Nick, NickTracker, PackedNicks, SyncError};
+#[path = "support/reference_model.rs"]
+mod reference_model;
+
+use nick_tracker::{
+    DirectoryId, Events, Limits, MAX_NICK_LEN, Nick, NickTracker, PackedNicks, PickMode, SyncError,
+};
 use proptest::prelude::*;
+use reference_model::{ModelEvent, ReferenceModel};
 
 /// Prefixes of one another and longer than a vector of bytes, so that lists match in runs.
 const NICKS: [&str; 6] = [
@@ -104,8 +110,10 @@ fn apply(damage: Damage, bytes: &mut Vec<u8>) {
     }
 }
 
-/// Everything observable, for comparing two trackers.
-fn state(tracker: &NickTracker) -> (Vec<String>, Vec<Vec<DirectoryId>>, String) {
+type State = (Vec<String>, Vec<Vec<DirectoryId>>, String);
+
+/// Everything observable.
+fn state(tracker: &NickTracker) -> State {
     let active = tracker
         .active_nicks()
         .into_iter()
@@ -118,28 +126,42 @@ fn state(tracker: &NickTracker) -> (Vec<String>, Vec<Vec<DirectoryId>>, String) 
     (active, directories, format!("{:?}", tracker.stats()))
 }
 
+fn model_state(model: &ReferenceModel) -> State {
+    let directories = NICKS.iter().map(|nick| model.active_directories(nick));
+    (
+        model.active_nicks(),
+        directories.collect(),
+        format!("{:?}", model.stats()),
+    )
+}
+
+fn events(events: &Events) -> Vec<ModelEvent> {
+    events.iter().map(ModelEvent::from_event).collect()
+}
+
 fn run(
     history: &[Step],
     last: usize,
     edit: (usize, usize),
     damage: Damage,
 ) -> Result<(), TestCaseError> {
-    let (mut checked, mut unchecked) = (NickTracker::new(), NickTracker::new());
+    let mut tracker = NickTracker::new();
+    let mut model = ReferenceModel::new(Limits::default(), PickMode::default());
     let mut sent: Vec<Vec<usize>> = vec![Vec::new(); DIRECTORIES.len()];
     for step in history {
         match step {
             Step::Sync(d, ns) => {
-                let bytes = pack(ns);
-                let list = PackedNicks::new(&bytes).unwrap();
-                let expected = checked.sync_peerlist_packed(DIRECTORIES[*d], list).unwrap();
-                let events = unchecked.sync_peerlist_bytes(DIRECTORIES[*d], &bytes);
-                prop_assert_eq!(events.unwrap(), expected);
+                let names: Vec<&str> = ns.iter().map(|&n| NICKS[n]).collect();
+                let expected = model.sync_peerlist(DIRECTORIES[*d], &names).unwrap();
+                let synced = tracker.sync_peerlist_bytes(DIRECTORIES[*d], &pack(ns));
+                prop_assert_eq!(events(synced.unwrap()), expected);
                 sent[*d] = ns.clone();
             }
             &Step::Update(n, d, present) => {
                 let nick = Nick::new(NICKS[n]).unwrap();
-                let expected = checked.update(nick, DIRECTORIES[d], present);
-                prop_assert_eq!(unchecked.update(nick, DIRECTORIES[d], present), expected);
+                let expected = model.update(NICKS[n], DIRECTORIES[d], present).unwrap();
+                let updated = tracker.update(nick, DIRECTORIES[d], present);
+                prop_assert_eq!(events(updated.unwrap()), expected);
             }
         }
     }
@@ -155,34 +177,38 @@ fn run(
     let mut bytes = pack(&resent);
     apply(damage, &mut bytes);
 
-    let expected: Result<Vec<Event>, SyncError> = match PackedNicks::new(&bytes) {
-        Ok(list) => Ok(checked.sync_peerlist_packed(DIRECTORIES[d], list).unwrap()),
+    let expected: Result<Vec<ModelEvent>, SyncError> = match PackedNicks::new(&bytes) {
+        Ok(list) => {
+            let names: Vec<&str> = list.iter().map(|nick| nick.as_str()).collect();
+            Ok(model.sync_peerlist(DIRECTORIES[d], &names).unwrap())
+        }
         Err(error) => Err(error.into()),
     };
-    let before = state(&unchecked);
-    let outcome = unchecked.sync_peerlist_bytes(DIRECTORIES[d], &bytes);
+    let before = state(&tracker);
+    let outcome = tracker
+        .sync_peerlist_bytes(DIRECTORIES[d], &bytes)
+        .map(events);
+    let refused = outcome.is_err();
     prop_assert_eq!(
-        &outcome,
-        &expected,
+        outcome,
+        expected,
         "bytes {:?}",
         String::from_utf8_lossy(&bytes)
     );
-    if outcome.is_err() {
+    if refused {
         prop_assert_eq!(
-            state(&unchecked),
+            state(&tracker),
             before,
             "a refused list changed the tracker"
         );
     }
-    prop_assert_eq!(state(&unchecked), state(&checked));
+    prop_assert_eq!(state(&tracker), model_state(&model));
     // The next resend, undamaged, must agree too: nothing hidden was left behind.
-    let bytes = pack(&sent[d]);
-    let expected = checked.sync_peerlist_packed(DIRECTORIES[d], PackedNicks::new(&bytes).unwrap());
-    prop_assert_eq!(
-        unchecked.sync_peerlist_bytes(DIRECTORIES[d], &bytes),
-        Ok(expected.unwrap())
-    );
-    prop_assert_eq!(state(&unchecked), state(&checked));
+    let names: Vec<&str> = sent[d].iter().map(|&n| NICKS[n]).collect();
+    let expected = model.sync_peerlist(DIRECTORIES[d], &names).unwrap();
+    let resent = tracker.sync_peerlist_bytes(DIRECTORIES[d], &pack(&sent[d]));
+    prop_assert_eq!(events(resent.unwrap()), expected);
+    prop_assert_eq!(state(&tracker), model_state(&model));
     Ok(())
 }
 
@@ -191,7 +217,7 @@ proptest! {
 
     #[test]
     #[cfg_attr(miri, ignore)]
-    fn unvalidated_bytes_sync_like_validated_ones(
+    fn unvalidated_bytes_are_refused_exactly_when_invalid_and_synced_as_the_model_says(
         history in prop::collection::vec(step(), 0..24),
         last in any::<usize>(),
         edit in (any::<usize>(), any::<usize>()),
@@ -211,8 +237,8 @@ fn damage_inside_a_matching_run_is_refused() {
     let mut damaged = list.to_vec();
     damaged[7] = 0xff; // in "bob"
     assert_eq!(
-        tracker.sync_peerlist_bytes(1, &damaged),
-        Err(PackedNicks::new(&damaged).unwrap_err().into())
+        tracker.sync_peerlist_bytes(1, &damaged).unwrap_err(),
+        PackedNicks::new(&damaged).unwrap_err().into()
     );
     let mut damaged = list.to_vec();
     damaged[6] = 0; // "alice\0\0ob\0..."

@@ -9,7 +9,8 @@
 mod reference_model;
 
 use nick_tracker::{
-    Config, DirectoryId, EventKind, Limits, Nick, NickTracker, PackedNicks, PickMode, SyncError,
+    Config, DirectoryId, EventKind, Events, LimitError, Limits, Nick, NickTracker, PackedNicks,
+    PickMode, SyncError,
 };
 use proptest::prelude::*;
 use reference_model::{ModelEvent, ReferenceModel, edit_peerlist};
@@ -118,18 +119,27 @@ fn step(
 ) -> Result<Observed, TestCaseError> {
     let nick = |i: usize| Nick::new(NICKS[i]).unwrap();
     let dir = |i: usize| DIRECTORIES[i];
+    let none = Events::default();
+    let owned = |events: Result<&Events, LimitError>| {
+        events.map(|events| {
+            events
+                .iter()
+                .map(ModelEvent::from_event)
+                .collect::<Vec<_>>()
+        })
+    };
     let mut observed = Observed::default();
     let outcome = match op {
         &Op::Update(n, d, present) => Some((
-            tracker.update(nick(n), dir(d), present),
+            owned(tracker.update(nick(n), dir(d), present)),
             model.update(NICKS[n], dir(d), present),
         )),
         &Op::MarkPresent(n, d) => Some((
-            tracker.mark_present(nick(n), dir(d)),
+            owned(tracker.mark_present(nick(n), dir(d))),
             model.mark_present(NICKS[n], dir(d)),
         )),
         &Op::MarkGone(n, d) => Some((
-            Ok(tracker.mark_gone(nick(n), dir(d))),
+            owned(Ok(tracker.mark_gone(nick(n), dir(d)))),
             Ok(model.mark_gone(NICKS[n], dir(d))),
         )),
         Op::Resync(..) => unreachable!("run turns Resync into Sync"),
@@ -150,14 +160,18 @@ fn step(
                     }
                 },
             };
-            Some((synced, model.sync_peerlist(dir(*d), &names)))
+            Some((owned(synced), model.sync_peerlist(dir(*d), &names)))
         }
         &Op::RemoveDirectory(d) => Some((
-            Ok(tracker.remove_directory(dir(d))),
+            owned(Ok(tracker.remove_directory(dir(d)).unwrap_or(&none))),
             Ok(model.remove_directory(dir(d))),
         )),
         &Op::SetConnected(d, up) => Some((
-            tracker.set_directory_connected(dir(d), up),
+            owned(
+                tracker
+                    .set_directory_connected(dir(d), up)
+                    .map(|events| events.unwrap_or(&none)),
+            ),
             model.set_directory_connected(dir(d), up),
         )),
         &Op::Pick(n) => {
@@ -179,7 +193,6 @@ fn step(
     if let Some((actual, expected)) = outcome {
         match (actual, expected) {
             (Ok(events), Ok(expected)) => {
-                let events: Vec<ModelEvent> = events.iter().map(ModelEvent::from_event).collect();
                 prop_assert_eq!(&events, &expected, "events of {:?}", op);
                 observed.joins = events.iter().filter(|e| e.kind == EventKind::Join).count();
                 observed.leaves = events.len() - observed.joins;

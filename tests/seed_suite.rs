@@ -2,11 +2,17 @@
 //! case with the same name. Directories "dir1".."dir3" become 1..3; jmcore's leave callback
 //! becomes the leave events the tracker returns, collected in `left`.
 
-use nick_tracker::{DirectoryId, Event, Nick, NickTracker};
+use nick_tracker::{DirectoryId, Events, Nick, NickTracker};
 
 const DIR1: DirectoryId = 1;
 const DIR2: DirectoryId = 2;
 const DIR3: DirectoryId = 3;
+
+/// The nicks that leave in `events`: what jmcore's leave callback would receive.
+fn leaves(events: &Events) -> Vec<String> {
+    let leaves = events.iter().filter(|event| event.is_leave());
+    leaves.map(|event| event.nick.to_string()).collect()
+}
 
 /// The tracker plus everything its leave "callback" has seen.
 #[derive(Default)]
@@ -21,33 +27,26 @@ fn nick(name: &str) -> Nick<'_> {
 
 impl Harness {
     fn mark_present(&mut self, name: &str, directory: DirectoryId) {
-        let events = self.tracker.mark_present(nick(name), directory).unwrap();
-        self.record(&events);
+        let leaves = leaves(self.tracker.mark_present(nick(name), directory).unwrap());
+        self.left.extend(leaves);
     }
 
     fn mark_gone(&mut self, name: &str, directory: DirectoryId) {
-        let events = self.tracker.mark_gone(nick(name), directory);
-        self.record(&events);
+        let leaves = leaves(self.tracker.mark_gone(nick(name), directory));
+        self.left.extend(leaves);
     }
 
     fn sync(&mut self, directory: DirectoryId, peerlist: &[&str]) {
         let peerlist: Vec<Nick> = peerlist.iter().map(|name| nick(name)).collect();
-        let events = self.tracker.sync_peerlist(directory, &peerlist).unwrap();
-        self.record(&events);
+        let leaves = leaves(self.tracker.sync_peerlist(directory, &peerlist).unwrap());
+        self.left.extend(leaves);
     }
 
     fn remove_directory(&mut self, directory: DirectoryId) -> Vec<String> {
-        let events = self.tracker.remove_directory(directory);
-        self.record(&events)
-    }
-
-    /// Adds the leaves among `events` to `left` and returns them.
-    fn record(&mut self, events: &[Event]) -> Vec<String> {
-        let leaves: Vec<String> = events
-            .iter()
-            .filter(|event| event.is_leave())
-            .map(|event| event.nick.to_string())
-            .collect();
+        let leaves = self
+            .tracker
+            .remove_directory(directory)
+            .map_or(vec![], leaves);
         self.left.extend(leaves.iter().cloned());
         leaves
     }
@@ -193,7 +192,8 @@ fn test_no_callback() {
     // The core has no callback at all; the C-level variant (on_leave NULL) is in tests/c.
     let mut tracker = NickTracker::new();
     tracker.mark_present(nick("maker1"), DIR1).unwrap();
-    assert!(tracker.mark_gone(nick("maker1"), DIR1)[0].is_leave());
+    let events = tracker.mark_gone(nick("maker1"), DIR1);
+    assert!(events.get(0).unwrap().is_leave());
     assert!(!tracker.is_active("maker1"));
 }
 

@@ -24,7 +24,7 @@ use std::time::Instant;
 /// methods take plain `&str` nicks (valid by construction: the parser checks them) and report
 /// departures through `on_leave`, in the order the tracker reports them.
 mod core_api {
-    use nick_tracker::{Event, Nick, NickTracker};
+    use nick_tracker::{Events, Nick, NickTracker};
 
     pub struct Tracker {
         inner: NickTracker,
@@ -36,10 +36,10 @@ mod core_api {
 
     /// Passes the nicks of the leave events on; join events are not observable through the
     /// other replayers' APIs, so they are not part of the checksum.
-    fn leaves(events: Vec<Event>, on_leave: &mut impl FnMut(&str)) {
-        for event in events {
+    fn leaves(events: &Events, on_leave: &mut impl FnMut(&str)) {
+        for event in events.iter() {
             if event.is_leave() {
-                on_leave(&event.nick);
+                on_leave(event.nick);
             }
         }
     }
@@ -72,7 +72,9 @@ mod core_api {
         }
 
         pub fn remove(&mut self, directory: u64, on_leave: &mut impl FnMut(&str)) {
-            leaves(self.inner.remove_directory(directory), on_leave);
+            if let Some(events) = self.inner.remove_directory(directory) {
+                leaves(events, on_leave);
+            }
         }
 
         pub fn is_active(&self, name: &str) -> bool {

@@ -8,7 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 
 use super::status::{Error, nt_status, record};
-use crate::core::{MAX_NICK_LEN, Nick};
+use crate::presence::{MAX_NICK_LEN, Nick};
 
 /// Runs `body`, returning `fallback` if it panics, so no unwind ever crosses into C.
 ///
@@ -152,7 +152,7 @@ pub unsafe fn packed_bytes_arg<'a>(packed: *const c_char, len: usize) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::{NickError, PackedNicks};
+    use crate::presence::{NickError, PackedNicks};
 
     #[test]
     fn a_panic_becomes_a_status_and_a_message() {

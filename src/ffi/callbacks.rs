@@ -3,7 +3,7 @@
 
 use std::ffi::{CString, c_char, c_void};
 
-use crate::core::{DirectoryId, Event, EventKind};
+use crate::presence::{Event, EventKind, Events};
 
 /// A callback that receives one nick: the leave callback given to nt_new(), and the visitor
 /// given to nt_for_each_active_nick().
@@ -95,18 +95,18 @@ impl Listeners {
     /// # Safety
     /// The callbacks and user data must be callable as their creator promised (nt_new and
     /// nt_new_with_options document this: valid until nt_free()).
-    pub unsafe fn deliver(&self, events: &[Event]) {
+    pub unsafe fn deliver(&self, events: &Events) {
         if events.is_empty() {
             return;
         }
         if self.on_event.is_some() || self.on_leave.is_some() {
-            let nicks = NulTerminatedNicks::new(events.iter().map(|event| &*event.nick));
+            let nicks = NulTerminatedNicks::new(events.iter().map(|event| event.nick));
             for (event, nick) in events.iter().zip(nicks.iter()) {
                 // SAFETY: per this function's contract.
-                unsafe { self.notify(event, nick) };
+                unsafe { self.notify(&event, nick) };
             }
         }
-        for event in events {
+        for event in events.iter() {
             match event.kind {
                 EventKind::Join => self.log(nt_log_level::Debug, || {
                     format!(
@@ -163,23 +163,6 @@ impl Listeners {
         // log_user_data until nt_free(); the message outlives the call.
         unsafe { on_log(self.log_user_data, level, message.as_ptr()) };
     }
-
-    /// Logs a directory's removal, disconnection or reconnection with the events it caused.
-    pub fn log_directory_change(&self, directory: DirectoryId, what: &str, events: &[Event]) {
-        self.log(nt_log_level::Info, || {
-            let (joins, leaves) = count_kinds(events);
-            match what {
-                "connected" => format!("directory {directory} connected: {joins} nicks joined"),
-                _ => format!("directory {directory} {what}: {leaves} nicks left"),
-            }
-        });
-    }
-}
-
-/// (joins, leaves) among `events`.
-pub fn count_kinds(events: &[Event]) -> (usize, usize) {
-    let joins = events.iter().filter(|event| event.is_join()).count();
-    (joins, events.len() - joins)
 }
 
 /// Nicks packed back to back as C strings: one allocation however many nicks there are.

@@ -40,7 +40,7 @@ const fn decimal(digits: &str) -> u32 {
 
 /// The longest nick accepted, in bytes, not counting the terminating NUL.
 pub const NT_MAX_NICK_LEN: usize = 256;
-const _: () = assert!(NT_MAX_NICK_LEN == crate::core::MAX_NICK_LEN);
+const _: () = assert!(NT_MAX_NICK_LEN == crate::presence::MAX_NICK_LEN);
 
 const VERSION: &CStr =
     match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {

@@ -10,7 +10,7 @@ use super::callbacks::{
     Listeners, nt_event_callback, nt_log_callback, nt_log_level, nt_nick_callback,
 };
 use super::status::{Error, nt_status};
-use crate::core::{Config, Limits, PickMode};
+use crate::presence::{Config, Limits, PickMode};
 
 /// The nt_options layout this header describes. nt_options_init() stores it in `version`.
 pub const NT_OPTIONS_VERSION: u32 = 1;

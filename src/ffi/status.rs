@@ -12,7 +12,7 @@ use std::ffi::{CString, c_char};
 use thiserror::Error;
 
 use super::boundary::catch_panic;
-use crate::core::{LimitError, NickError, PeerlistError, SyncError};
+use crate::presence::{LimitError, NickError, PeerlistError, SyncError};
 
 /// The result of every `nt_*` call that can fail.
 ///

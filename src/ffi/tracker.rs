@@ -4,19 +4,16 @@
 //! nothing), does its work under the tracker's lock, releases the lock, and only then runs
 //! user callbacks, so a callback may call back into the same tracker.
 
-use std::convert::Infallible;
 use std::ffi::{c_char, c_void};
 use std::sync::{Mutex, MutexGuard};
 
 use super::boundary::{
     borrow, call, catch_panic, nick_arg, nick_array_arg, non_null, packed_bytes_arg,
 };
-use super::callbacks::{
-    Listeners, NulTerminatedNicks, count_kinds, nt_log_level, nt_nick_callback,
-};
+use super::callbacks::{Listeners, NulTerminatedNicks, nt_log_level, nt_nick_callback};
 use super::options::nt_options;
 use super::status::{Error, nt_status};
-use crate::core::{Config, Event, NickTracker};
+use crate::presence::{Config, Events, NickTracker};
 
 /// A nick tracker. Create with nt_new() or nt_new_with_options(), destroy with nt_free().
 ///
@@ -67,22 +64,33 @@ impl nt_tracker {
         self.state.lock().map_err(|_| Error::Poisoned)
     }
 
-    /// Runs `change` under the lock, then (lock released) delivers its events, or returns
-    /// its error, logging a refusal over a limit. Returns the events for callers that report
-    /// counts.
+    /// Runs `change` under the lock, copies its events, then (lock released) delivers them,
+    /// or returns its error, logging a refusal over a limit. Returns the events for callers
+    /// that report counts; `None` if the change reports it changed nothing.
     fn apply<E>(
         &self,
-        change: impl FnOnce(&mut NickTracker) -> Result<Vec<Event>, E>,
-    ) -> Result<Vec<Event>, Error>
+        change: impl for<'a> FnOnce(&'a mut NickTracker) -> Result<Option<&'a Events>, E>,
+    ) -> Result<Option<Events>, Error>
     where
         Error: From<E>,
     {
-        let outcome = change(&mut *self.lock()?);
+        let outcome = {
+            let mut state = self.lock()?;
+            change(&mut state).map(|events| {
+                events.map(|events| {
+                    let mut copy = Events::default();
+                    copy.extend_from(events);
+                    copy
+                })
+            })
+        };
         match outcome.map_err(Error::from) {
             Ok(events) => {
-                // SAFETY: the creator of the tracker promised its callbacks stay callable
-                // until nt_free(), which cannot have happened while we are called.
-                unsafe { self.listeners.deliver(&events) };
+                if let Some(events) = &events {
+                    // SAFETY: the creator of the tracker promised its callbacks stay callable
+                    // until nt_free(), which cannot have happened while we are called.
+                    unsafe { self.listeners.deliver(events) };
+                }
                 Ok(events)
             }
             Err(error) => {
@@ -178,7 +186,7 @@ pub unsafe extern "C" fn nt_update(
     call(|| {
         // SAFETY: per the contract, a live tracker from nt_new and a valid C string.
         let (tracker, nick) = unsafe { (borrow(tracker, "tracker")?, nick_arg(nick)?) };
-        tracker.apply(|state| state.update(nick, directory, present))?;
+        tracker.apply(|state| state.update(nick, directory, present).map(Some))?;
         Ok(())
     })
 }
@@ -221,19 +229,17 @@ pub unsafe extern "C" fn nt_remove_directory(
     call(|| {
         // SAFETY: per the contract, a live tracker from nt_new.
         let tracker = unsafe { borrow(tracker, "tracker")? };
-        let mut known = false;
-        let events = tracker.apply(|state| {
-            known = state.directory_connected(directory).is_some();
-            Ok::<_, Infallible>(state.remove_directory(directory))
-        })?;
+        let events = tracker.apply(|state| Ok::<_, Error>(state.remove_directory(directory)))?;
         if !out_gone_count.is_null() {
+            let gone = events.as_ref().map_or(0, Events::leaves);
             // SAFETY: non-NULL and, per the contract, writable.
-            unsafe { out_gone_count.write(count_kinds(&events).1) };
+            unsafe { out_gone_count.write(gone) };
         }
-        if known {
-            tracker
-                .listeners
-                .log_directory_change(directory, "removed", &events);
+        if let Some(events) = events {
+            let leaves = events.leaves();
+            tracker.listeners.log(nt_log_level::Info, || {
+                format!("directory {directory} removed: {leaves} nicks left")
+            });
         }
         Ok(())
     })
@@ -259,20 +265,15 @@ pub unsafe extern "C" fn nt_set_directory_connected(
     call(|| {
         // SAFETY: per the contract, a live tracker from nt_new.
         let tracker = unsafe { borrow(tracker, "tracker")? };
-        let mut changed = false;
-        let events = tracker.apply(|state| {
-            changed = state.directory_connected(directory) != Some(connected);
-            state.set_directory_connected(directory, connected)
-        })?;
-        if changed {
-            let what = if connected {
-                "connected"
-            } else {
-                "disconnected"
-            };
+        let events = tracker.apply(|state| state.set_directory_connected(directory, connected))?;
+        if let Some(events) = events {
+            let (joins, leaves) = (events.joins(), events.leaves());
             tracker
                 .listeners
-                .log_directory_change(directory, what, &events);
+                .log(nt_log_level::Info, || match connected {
+                    true => format!("directory {directory} connected: {joins} nicks joined"),
+                    false => format!("directory {directory} disconnected: {leaves} nicks left"),
+                });
         }
         Ok(())
     })
@@ -302,7 +303,7 @@ pub unsafe extern "C" fn nt_sync_peerlist(
         // SAFETY: per the contract, a live tracker from nt_new and `count` valid C strings.
         let (tracker, peerlist) =
             unsafe { (borrow(tracker, "tracker")?, nick_array_arg(nicks, count)?) };
-        tracker.apply(|state| state.sync_peerlist(directory, &peerlist))?;
+        tracker.apply(|state| state.sync_peerlist(directory, &peerlist).map(Some))?;
         Ok(())
     })
 }
@@ -325,7 +326,7 @@ pub unsafe extern "C" fn nt_sync_peerlist_packed(
         // SAFETY: per the contract, a live tracker from nt_new and `len` readable bytes.
         let (tracker, bytes) =
             unsafe { (borrow(tracker, "tracker")?, packed_bytes_arg(nicks, len)?) };
-        tracker.apply(|state| state.sync_peerlist_bytes(directory, bytes))?;
+        tracker.apply(|state| state.sync_peerlist_bytes(directory, bytes).map(Some))?;
         Ok(())
     })
 }

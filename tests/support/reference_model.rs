@@ -45,7 +45,7 @@ pub struct ModelEvent {
 }
 
 impl ModelEvent {
-    pub fn from_event(event: &nick_tracker::Event) -> Self {
+    pub fn from_event(event: nick_tracker::Event<'_>) -> Self {
         ModelEvent {
             kind: event.kind,
             nick: event.nick.to_string(),

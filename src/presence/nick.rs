@@ -43,7 +43,7 @@ impl<'a> Nick<'a> {
         Ok(Nick(nick))
     }
 
-    /// A piece of a [`Peerlist`](super::Peerlist), which validated it when it was built.
+    /// A piece of a packed list that was validated when it was built.
     pub(crate) fn from_validated(nick: &'a str) -> Self {
         debug_assert_eq!(Self::new(nick), Ok(Nick(nick)));
         Nick(nick)
@@ -57,15 +57,12 @@ impl<'a> Nick<'a> {
             .map_err(|_| NickError::NotUtf8)
     }
 
-    // A plain loop, not `contains`: for nick-sized slices memchr's set-up costs more than the
-    // scan (it showed as a sixth of a peerlist replay's profile).
-    #[allow(clippy::manual_contains)]
     fn check_shape(bytes: &[u8]) -> Result<(), NickError> {
         if bytes.is_empty() {
             Err(NickError::Empty)
         } else if bytes.len() > MAX_NICK_LEN {
             Err(NickError::TooLong)
-        } else if bytes.iter().any(|&byte| byte == 0) {
+        } else if has_nul(bytes) {
             Err(NickError::ContainsNul)
         } else {
             Ok(())
@@ -75,6 +72,25 @@ impl<'a> Nick<'a> {
     pub fn as_str(&self) -> &'a str {
         self.0
     }
+}
+
+/// Whether `bytes` holds a NUL, tested 8 bytes at a time: nicks are short, so this beats
+/// both a byte loop and memchr's set-up (which showed as a sixth of a peerlist replay).
+#[allow(clippy::manual_contains)] // `contains` is memchr
+fn has_nul(bytes: &[u8]) -> bool {
+    let (words, rest) = bytes.as_chunks::<8>();
+    words
+        .iter()
+        .any(|&word| zero_bytes(u64::from_le_bytes(word)) != 0)
+        || rest.iter().any(|&byte| byte == 0)
+}
+
+/// The top bit of every byte of `word` that is zero, and no other bit: adding 0x7f to the
+/// low seven bits of a byte carries into its top bit unless they are all zero, and or-ing
+/// in the byte itself sets the top bit of any byte whose own top bit is set.
+pub(crate) fn zero_bytes(word: u64) -> u64 {
+    const LOW_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((word & LOW_BITS).wrapping_add(LOW_BITS)) | word | LOW_BITS)
 }
 
 #[cfg(test)]
@@ -97,6 +113,17 @@ mod tests {
             Err(NickError::TooLong)
         );
         assert_eq!(Nick::new("a\0b"), Err(NickError::ContainsNul));
+        for at in 0..20 {
+            let mut name = vec![b'n'; 20];
+            name[at] = 0;
+            assert_eq!(
+                Nick::from_bytes(&name),
+                Err(NickError::ContainsNul),
+                "NUL at {at}"
+            );
+            name[at] = 0x80; // a byte with its top bit set is not a NUL
+            assert_eq!(Nick::from_bytes(&name), Err(NickError::NotUtf8));
+        }
         assert_eq!(Nick::from_bytes(b"\xff\xfe"), Err(NickError::NotUtf8));
         assert_eq!(Nick::from_bytes(b""), Err(NickError::Empty));
     }

@@ -1,14 +1,14 @@
 //! A directory's peerlist in packed form: every nick's bytes followed by a NUL, back to back.
 //!
 //! This is the shape a peerlist has on the wire of the C ABI (`nt_sync_peerlist_packed`), and
-//! the shape the tracker keeps a directory's last peerlist in (a [`Peerlist`]): a sync compares the new list
-//! with the last one run by run, as raw bytes, so the nicks a directory lists again cost a
-//! byte comparison instead of a lookup each. Validating and scanning are written as passes
-//! over the whole buffer that the compiler vectorizes.
+//! the shape the tracker keeps a directory's last peerlist in (a [`Peerlist`]): a sync
+//! compares the new list with the last one run by run, as raw bytes, so the nicks a directory
+//! lists again cost a byte comparison instead of a lookup each. Validating and scanning are
+//! written as passes over the whole buffer that the compiler vectorizes.
 
 use thiserror::Error;
 
-use super::nick::{MAX_NICK_LEN, Nick, NickError};
+use super::nick::{MAX_NICK_LEN, Nick, NickError, zero_bytes};
 
 /// A peerlist as packed bytes: every nick valid and followed by a NUL (`b"alice\0bob\0"`;
 /// empty for an empty list). Borrowed, like [`Nick`]; [`PackedNicks::new`] validates.
@@ -100,15 +100,6 @@ pub(crate) struct Peerlist {
 }
 
 impl Peerlist {
-    pub(crate) fn copy_of(nicks: PackedNicks<'_>, buffer: String) -> Self {
-        let mut buffer = Self::recycle(buffer, nicks.text.len());
-        buffer.push_str(nicks.text);
-        Peerlist {
-            text: buffer,
-            len: nicks.len,
-        }
-    }
-
     /// A list whose `text` was assembled from valid nicks, each followed by a NUL: runs of a
     /// valid list's text and nicks checked one by one. `len` is how many there are.
     pub(crate) fn assembled(text: String, len: usize) -> Self {
@@ -116,6 +107,7 @@ impl Peerlist {
         Peerlist { text, len }
     }
 
+    #[cfg(test)]
     pub(crate) fn pack(nicks: &[Nick<'_>], buffer: String) -> Self {
         let size = nicks.iter().map(|nick| nick.as_str().len() + 1).sum();
         let mut buffer = Self::recycle(buffer, size);
@@ -263,14 +255,6 @@ pub(crate) fn first_nul(bytes: &[u8]) -> usize {
         .expect("every packed nick ends with a NUL")
 }
 
-/// The top bit of every byte of `word` that is zero, and no other bit: adding 0x7f to the
-/// low seven bits of a byte carries into its top bit unless they are all zero, and or-ing
-/// in the byte itself sets the top bit of any byte whose own top bit is set.
-fn zero_bytes(word: u64) -> u64 {
-    const LOW_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    !(((word & LOW_BITS).wrapping_add(LOW_BITS)) | word | LOW_BITS)
-}
-
 /// Whether two nicks are equal, inline: nicks differ within their first few bytes (or in
 /// length), so this is quicker than a call to memcmp.
 pub(crate) fn same_nick(a: &[u8], b: &[u8]) -> bool {
@@ -296,7 +280,6 @@ mod tests {
         let nicks: Vec<Nick<'_>> = list.iter().collect();
         let recycled = String::from("leftovers");
         assert_eq!(Peerlist::pack(&nicks, recycled).view(), list);
-        assert_eq!(Peerlist::copy_of(list, String::from("x")).view(), list);
         assert_eq!(PackedNicks::new(&[]).unwrap().len(), 0);
         assert_eq!(PackedNicks::new(&[]).unwrap().iter().count(), 0);
     }
