@@ -36,7 +36,11 @@
  *   library copies what it keeps; strings it hands out are valid only for the duration stated.
  * - A tracker may be used from several threads at once (it has an internal lock), except
  *   nt_free(). Callbacks run on the calling thread after the lock is released, so they may
- *   call back into the same tracker (but not nt_free() it).
+ *   call back into the same tracker (but not nt_free() it, which is refused there).
+ * - Events are numbered (nt_event.seq) in the order the tracker made its changes. One thread
+ *   sees a tracker's events in that order, also when a callback changes the tracker: see
+ *   nt_event_callback. Callbacks may run on several threads at once; no call waits for
+ *   another thread's callbacks.
  * - No panic or Rust error crosses this interface; an internal bug shows as NT_STATUS_PANIC.
  * - Using a tracker after nt_free() is undefined behaviour, as for any freed memory.
  */
@@ -150,6 +154,12 @@ enum nt_status
    * array can be. Nothing was changed.
    */
   NT_STATUS_INVALID_ARGUMENT = 12,
+  /**
+   * The call did everything it was asked (the change was made, its outputs written and
+   * all its events delivered), but a callback reported an error with
+   * nt_report_callback_error(); nt_take_callback_error() returns it.
+   */
+  NT_STATUS_CALLBACK_FAILED = 13,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -174,7 +184,8 @@ enum nt_event_kind
   NT_EVENT_KIND_JOIN = 1,
   /**
    * The nick left: no connected directory reports it present any more. Exactly one
-   * LEAVE follows each JOIN (unless the tracker is freed first).
+   * LEAVE follows each JOIN of the same nick, in `seq` order (unless the tracker is freed
+   * first).
    */
   NT_EVENT_KIND_LEAVE = 2,
 };
@@ -195,7 +206,8 @@ enum nt_log_level
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * Not used by this version; reserved for failures a caller cannot see in a status.
+   * A misuse the library refused without a status to report it in (nt_free() from
+   * inside one of the tracker's own callbacks).
    */
   NT_LOG_LEVEL_ERROR = 1,
   /**
@@ -256,7 +268,28 @@ typedef uint32_t nt_pick_mode;
 typedef struct nt_tracker nt_tracker;
 
 /**
+ * A callback that receives one nick: the leave callback given to nt_new(), and the visitor
+ * given to nt_for_each_active_nick().
+ *
+ * `user_data` is the pointer registered with the callback, passed through untouched.
+ * `nick` is a NUL-terminated UTF-8 string of 1..=NT_MAX_NICK_LEN bytes, owned by the library
+ * and valid only until the callback returns; copy it to keep it.
+ *
+ * A leave callback is an event callback that sees leaves only: everything said of
+ * nt_event_callback holds for it (order, threads, re-entry). Callbacks must return normally:
+ * unwinding out of one (a C++ exception, longjmp) is undefined behaviour.
+ */
+typedef void (*nt_nick_callback)(void *user_data, const char *nick);
+
+/**
  * One event, passed to an nt_event_callback. Valid only until the callback returns.
+ *
+ * Events are numbered: `seq` is 1 for a tracker's first event and one more for each event
+ * after it, in the order the tracker made the changes. On one thread, a tracker's callbacks
+ * see its events in `seq` order. Callbacks on different threads may see them interleaved
+ * out of order; a consumer that keeps, per nick, the `seq` of the last event it applied and
+ * ignores older ones ends in agreement with the tracker once every call has returned. New
+ * fields may be added at the end of this struct.
  */
 typedef struct {
   nt_event_kind kind;
@@ -268,36 +301,41 @@ typedef struct {
    * The directory whose report, peerlist, removal or connection change caused the event.
    */
   uint64_t directory;
+  /**
+   * The event's number: strictly increasing in the order the tracker made its changes.
+   */
+  uint64_t seq;
 } nt_event;
 
 /**
- * The event callback set in nt_options. Same rules as nt_nick_callback: runs on the calling
- * thread after the lock is released, may re-enter the tracker (not nt_free()), must return
- * normally. Events of one call arrive in order: leaves in the order the nicks were first
- * seen, then joins in the order they happened.
+ * The event callback set in nt_options.
+ *
+ * When: every call that changes the tracker delivers its events before it returns, after
+ * releasing the tracker's lock, on the thread that made the call; the callback may call any
+ * nt_* function on the tracker, except nt_free(). A call made from inside a callback of the
+ * same tracker on the same thread delivers nothing itself: its events are queued behind
+ * those still to be delivered, and the outermost call delivers them before it returns, so
+ * one thread always sees the tracker's events in `seq` order.
+ *
+ * Threads: calls on several threads deliver on their own threads, so a tracker's callbacks
+ * may run concurrently; see nt_event for putting events from several threads in order. No
+ * call waits for a callback running on another thread.
+ *
+ * Order within a call: leaves in the order the nicks were first seen (in their current
+ * presence period, as jmcore reports them), then joins in the order they happened (list
+ * order for a peerlist). A single report makes at most one event.
+ *
+ * The callback must return normally (no longjmp, no C++ exception). A binding whose
+ * callbacks can fail reports it with nt_report_callback_error().
  */
 typedef void (*nt_event_callback)(void *user_data, const nt_event *event);
 
 /**
- * A callback that receives one nick: the leave callback given to nt_new(), and the visitor
- * given to nt_for_each_active_nick().
- *
- * `user_data` is the pointer registered with the callback, passed through untouched.
- * `nick` is a NUL-terminated UTF-8 string of 1..=NT_MAX_NICK_LEN bytes, owned by the library
- * and valid only until the callback returns; copy it to keep it.
- *
- * Callbacks run on the thread that made the call, after the tracker's lock is released, so
- * they may call any nt_* function on the same tracker except nt_free(). They must return
- * normally: unwinding out of one (a C++ exception, longjmp) is undefined behaviour.
- */
-typedef void (*nt_nick_callback)(void *user_data, const char *nick);
-
-/**
  * The log callback set in nt_options. Only calls that change a tracker log, after their
- * change (and event callbacks) are done. `message` is NUL-terminated UTF-8 without a trailing
- * newline, valid until the callback returns. Nicks in messages are quoted with control
- * characters escaped, so a peer cannot forge log lines. Same threading rules as
- * nt_event_callback.
+ * events; messages are delivered with the events, under the same rules as
+ * nt_event_callback. `message` is NUL-terminated UTF-8 without a trailing newline, valid
+ * until the callback returns. Nicks in messages are quoted with control characters escaped,
+ * so a peer cannot forge log lines.
  */
 typedef void (*nt_log_callback)(void *user_data, nt_log_level level, const char *message);
 
@@ -375,7 +413,8 @@ typedef struct {
    */
   uint64_t joins;
   /**
-   * LEAVE events produced since the tracker was created (delivered or not).
+   * LEAVE events produced since the tracker was created (delivered or not). The `seq` of
+   * the latest event is `joins + leaves`.
    */
   uint64_t leaves;
 } nt_stats;
@@ -390,37 +429,6 @@ extern "C" {
  * Returns a string rather than a status because it cannot fail.
  */
 const char *nt_version(void);
-
-/**
- * Fills `*options` with the defaults: no callbacks, log level INFO, no limits, random picks.
- *
- * Pass NT_OPTIONS_VERSION as `version`: it tells the library which nt_options layout the
- * caller was compiled with, so that a newer library never writes fields an older caller's
- * struct does not have.
- *
- * Returns NT_STATUS_NULL_ARGUMENT if `options` is NULL, or NT_STATUS_INVALID_ARGUMENT for a
- * `version` this library does not know; `*options` is then untouched.
- */
-nt_status nt_options_init(nt_options *options, uint32_t version);
-
-/**
- * A static, human-readable description of a status code.
- *
- * `status` is a `nt_status` value; numbers this library does not know give
- * "unknown nt_status value". The returned string is never NULL and must not be freed.
- */
-const char *nt_status_str(uint32_t status);
-
-/**
- * A human-readable message about the latest failed call on the calling thread, naming the
- * argument at fault, e.g. "nicks[2]: nick is not valid UTF-8".
- *
- * Like `errno`, it is only meaningful right after a call returned something other than
- * NT_STATUS_OK; successful calls leave it as it was. It is "" before any failure.
- * Never NULL. The string is owned by the library and stays valid until the next failed
- * call on the same thread; copy it to keep it.
- */
-const char *nt_last_error_message(void);
 
 /**
  * Creates a tracker with a leave callback and stores it in `*out_tracker`.
@@ -447,26 +455,53 @@ nt_status nt_new_with_options(const nt_options *options, nt_tracker **out_tracke
 /**
  * Destroys a tracker. No callbacks are called. NULL is ignored.
  *
- * Returns nothing because there is nothing a caller could do about a failure here. No other
- * call may be using `tracker` at the same time or afterwards (not even a callback of this
- * tracker): use after free is undefined behaviour the library cannot detect.
+ * Called from inside one of the tracker's own callbacks (on the thread running it), it is
+ * refused: nothing is freed, an NT_LOG_LEVEL_ERROR message goes to the log callback and
+ * nt_last_error_message() says why. Free the tracker once the call that runs the callback
+ * has returned. No other call may be using `tracker` at the same time or afterwards: that
+ * is undefined behaviour the library cannot detect.
  */
 void nt_free(nt_tracker *tracker);
+
+/**
+ * Fills `*options` with the defaults: no callbacks, log level INFO, no limits, random picks.
+ *
+ * Pass NT_OPTIONS_VERSION as `version`: it tells the library which nt_options layout the
+ * caller was compiled with, so that a newer library never writes fields an older caller's
+ * struct does not have.
+ *
+ * Returns NT_STATUS_NULL_ARGUMENT if `options` is NULL, or NT_STATUS_INVALID_ARGUMENT for a
+ * `version` this library does not know; `*options` is then untouched.
+ */
+nt_status nt_options_init(nt_options *options, uint32_t version);
 
 /**
  * Records that `directory` reports `nick` present (`present` true) or gone (false).
  *
  * If the nick was not active and `directory` is connected, it joins. If this report leaves
  * the nick present on no connected directory, it leaves. Either event is delivered before
- * this function returns. A "gone" report from a directory that has not reported the nick
- * present is ignored. A "present" report from a directory not seen before makes it known
- * (connected).
+ * this function returns (see nt_event_callback). A "gone" report from a directory that has
+ * not reported the nick present is ignored. A "present" report from a directory not seen
+ * before makes it known (connected).
  *
  * Returns NT_STATUS_NULL_ARGUMENT, an NT_STATUS_NICK_* code for an invalid nick, or
  * NT_STATUS_NICK_LIMIT / NT_STATUS_DIRECTORY_LIMIT if a new nick or directory would exceed
- * the tracker's limits; the tracker is then unchanged.
+ * the tracker's limits; the tracker is then unchanged. NT_STATUS_CALLBACK_FAILED: the
+ * report was recorded and its event delivered, and a callback reported an error
+ * (nt_report_callback_error()).
  */
 nt_status nt_update(nt_tracker *tracker, const char *nick, uint64_t directory, bool present);
+
+/**
+ * nt_update() with the nick as `nick_len` bytes at `nick`, without a terminator: for
+ * callers whose strings carry their length (Go, Rust, C++ string_view), with no copy. A NUL
+ * among those bytes is NT_STATUS_NICK_CONTAINS_NUL. Same semantics and errors otherwise.
+ */
+nt_status nt_update_n(nt_tracker *tracker,
+                      const char *nick,
+                      size_t nick_len,
+                      uint64_t directory,
+                      bool present);
 
 /**
  * Same as nt_update() with `present` true.
@@ -483,9 +518,11 @@ nt_status nt_mark_gone(nt_tracker *tracker, const char *nick, uint64_t directory
  *
  * Every nick that no remaining connected directory reports present leaves, in the order
  * the tracker first saw them, before this returns. If `out_gone_count` is not NULL it
- * receives how many left. Removing an unknown directory is not an error.
+ * receives how many left; nt_departed_nicks() gives their names. Removing an unknown
+ * directory is not an error.
  *
- * Returns NT_STATUS_NULL_ARGUMENT if `tracker` is NULL.
+ * Returns NT_STATUS_NULL_ARGUMENT if `tracker` is NULL; NT_STATUS_CALLBACK_FAILED as for
+ * nt_update() (the count is written).
  */
 nt_status nt_remove_directory(nt_tracker *tracker, uint64_t directory, size_t *out_gone_count);
 
@@ -496,11 +533,12 @@ nt_status nt_remove_directory(nt_tracker *tracker, uint64_t directory, size_t *o
  * connected directory reports present leave. When it is back up they count again and those
  * nicks join, until its next peerlist (nt_sync_peerlist()) says otherwise. Reports and
  * peerlists that arrive while it is down are recorded the same way. Events are delivered
- * before this returns. An unknown directory becomes known in the given state; setting the
- * state it already has does nothing.
+ * before this returns; nt_departed_nicks() gives the nicks that left. An unknown directory
+ * becomes known in the given state; setting the state it already has does nothing.
  *
- * Returns NT_STATUS_NULL_ARGUMENT if `tracker` is NULL, or NT_STATUS_DIRECTORY_LIMIT if an
- * unknown directory would exceed the tracker's limit.
+ * Returns NT_STATUS_NULL_ARGUMENT if `tracker` is NULL, NT_STATUS_DIRECTORY_LIMIT if an
+ * unknown directory would exceed the tracker's limit, NT_STATUS_CALLBACK_FAILED as for
+ * nt_update().
  */
 nt_status nt_set_directory_connected(nt_tracker *tracker, uint64_t directory, bool connected);
 
@@ -510,14 +548,15 @@ nt_status nt_set_directory_connected(nt_tracker *tracker, uint64_t directory, bo
  * but is not listed becomes gone on it.
  *
  * Events (leaves in the order the tracker first saw the nicks, then joins in list order)
- * are delivered before this returns. Duplicates in `nicks` are harmless. `nicks` may be
- * NULL when `count` is 0 (an empty peerlist: everything `directory` listed becomes gone on
- * it). Cost: proportional to `count` plus the nicks `directory` has reported, not to the
- * size of the tracker.
+ * are delivered before this returns; nt_departed_nicks() gives the nicks that left.
+ * Duplicates in `nicks` are harmless. `nicks` may be NULL when `count` is 0 (an empty
+ * peerlist: everything `directory` listed becomes gone on it). Cost: proportional to
+ * `count` plus the nicks `directory` has reported, not to the size of the tracker.
  *
  * All or nothing: if any entry is NULL or not a valid nick (the error message names the
  * entry, e.g. "nicks[3]: nick is empty"), or the new nicks would exceed the tracker's
- * limits, nothing changes.
+ * limits, nothing changes, and the tracker keeps no memory of the list.
+ * NT_STATUS_CALLBACK_FAILED as for nt_update().
  */
 nt_status nt_sync_peerlist(nt_tracker *tracker,
                            uint64_t directory,
@@ -547,6 +586,15 @@ nt_status nt_sync_peerlist_packed(nt_tracker *tracker,
 nt_status nt_is_active(const nt_tracker *tracker, const char *nick, bool *out_active);
 
 /**
+ * nt_is_active() with the nick as `nick_len` bytes at `nick`, without a terminator (see
+ * nt_update_n()).
+ */
+nt_status nt_is_active_n(const nt_tracker *tracker,
+                         const char *nick,
+                         size_t nick_len,
+                         bool *out_active);
+
+/**
  * Copies the connected directories that report `nick` present, in the order they first
  * reported it, into `out_directories`, and stores how many there are in `*out_len`.
  *
@@ -565,6 +613,17 @@ nt_status nt_active_directories(const nt_tracker *tracker,
                                 size_t *out_len);
 
 /**
+ * nt_active_directories() with the nick as `nick_len` bytes at `nick`, without a
+ * terminator (see nt_update_n()).
+ */
+nt_status nt_active_directories_n(const nt_tracker *tracker,
+                                  const char *nick,
+                                  size_t nick_len,
+                                  uint64_t *out_directories,
+                                  size_t capacity,
+                                  size_t *out_len);
+
+/**
  * Chooses one of `nick`'s active directories to send it a private message through, as the
  * tracker's pick mode says, and stores it in `*out_directory`. Random picks are uniform over
  * the active directories. Round robin keeps a position per nick that advances with each
@@ -577,6 +636,15 @@ nt_status nt_active_directories(const nt_tracker *tracker,
  * then untouched.
  */
 nt_status nt_pick_directory(nt_tracker *tracker, const char *nick, uint64_t *out_directory);
+
+/**
+ * nt_pick_directory() with the nick as `nick_len` bytes at `nick`, without a terminator
+ * (see nt_update_n()).
+ */
+nt_status nt_pick_directory_n(nt_tracker *tracker,
+                              const char *nick,
+                              size_t nick_len,
+                              uint64_t *out_directory);
 
 /**
  * Stores in `*out_count` how many nicks are active.
@@ -595,13 +663,95 @@ nt_status nt_get_stats(const nt_tracker *tracker, nt_stats *out_stats);
  * them (since they last became active).
  *
  * The nicks are a snapshot taken before the first call, and the lock is not held while
- * `visit` runs, so it may change the tracker; changes show in the next snapshot.
+ * `visit` runs, so it may change the tracker: it counts as one of the tracker's callbacks
+ * (see nt_event_callback), so the events of such changes are delivered after the last
+ * visit, and it may not nt_free() the tracker.
  *
  * Returns NT_STATUS_NULL_ARGUMENT if `tracker` or `visit` is NULL.
  */
 nt_status nt_for_each_active_nick(const nt_tracker *tracker,
                                   nt_nick_callback visit,
                                   void *user_data);
+
+/**
+ * Copies every active nick into `out_nicks`, back to back, each followed by a NUL (as in a
+ * packed peerlist), in the order the tracker first saw them, and stores their length in
+ * bytes in `*out_len`: the whole list in one call, for bindings that would otherwise pay a
+ * callback per nick.
+ *
+ * Two-call pattern: with a too-small `capacity` (0 is fine, and then `out_nicks` may be
+ * NULL) the call returns NT_STATUS_BUFFER_TOO_SMALL and stores the needed length, writing
+ * nothing else. Another thread may change the tracker between the two calls, so the second
+ * may need a larger buffer still.
+ *
+ * Returns NT_STATUS_NULL_ARGUMENT (`tracker` or `out_len` NULL, or `out_nicks` NULL with a
+ * non-zero `capacity`).
+ */
+nt_status nt_active_nicks_packed(const nt_tracker *tracker,
+                                 char *out_nicks,
+                                 size_t capacity,
+                                 size_t *out_len);
+
+/**
+ * For bindings whose callbacks can fail (C++ exceptions, Python exceptions, Go panics):
+ * records, from inside a callback of `tracker`, that the callback failed, with `error`, an
+ * opaque non-zero value of the binding's (such as a handle to the exception).
+ *
+ * The call delivering the callback (the outermost call of `tracker` on this thread) goes on
+ * delivering the rest of its events, then returns NT_STATUS_CALLBACK_FAILED (if it had
+ * nothing else to report), and nt_take_callback_error() gives `error` back. Only the first
+ * error of a call is kept.
+ *
+ * Returns NT_STATUS_OK if `error` was kept; NT_STATUS_CALLBACK_FAILED if an earlier
+ * callback of the same call already reported one (`error` was not kept: dispose of it);
+ * NT_STATUS_INVALID_ARGUMENT if `error` is 0 or this thread is not running a callback of
+ * `tracker`; NT_STATUS_NULL_ARGUMENT if `tracker` is NULL.
+ */
+nt_status nt_report_callback_error(const nt_tracker *tracker, size_t error);
+
+/**
+ * The error that a callback reported with nt_report_callback_error() during the latest
+ * call on this thread that returned anything but NT_STATUS_OK, or 0 if there was none.
+ * Returns it once: a second call returns 0. Take it right after that call: the next such
+ * call on this thread replaces it.
+ */
+size_t nt_take_callback_error(void);
+
+/**
+ * Copies the nicks that left during the latest successful call on this thread that reports
+ * departures (nt_remove_directory(), nt_sync_peerlist(), nt_sync_peerlist_packed(),
+ * nt_set_directory_connected()) into `out_nicks`, back to back, each followed by a NUL (as
+ * in a packed peerlist), and stores their length in bytes in `*out_len`. They are the nicks
+ * of that call's LEAVE events, whether delivered yet or not (a call made from inside a
+ * callback delivers later), in the same order: what jmcore's remove_directory returns.
+ *
+ * Two-call pattern: with a too-small `capacity` (0 is fine, and then `out_nicks` may be
+ * NULL) the call returns NT_STATUS_BUFFER_TOO_SMALL and stores the needed length. The list
+ * stays until the next such call on this thread.
+ *
+ * Returns NT_STATUS_NULL_ARGUMENT if `out_len` is NULL, or `out_nicks` is NULL with a
+ * non-zero `capacity`.
+ */
+nt_status nt_departed_nicks(char *out_nicks, size_t capacity, size_t *out_len);
+
+/**
+ * A static, human-readable description of a status code.
+ *
+ * `status` is a `nt_status` value; numbers this library does not know give
+ * "unknown nt_status value". The returned string is never NULL and must not be freed.
+ */
+const char *nt_status_str(uint32_t status);
+
+/**
+ * A human-readable message about the latest failed call on the calling thread, naming the
+ * argument at fault, e.g. "nicks[2]: nick is not valid UTF-8".
+ *
+ * Like `errno`, it is only meaningful right after a call returned something other than
+ * NT_STATUS_OK; successful calls leave it as it was. It is "" before any failure.
+ * Never NULL. The string is owned by the library and stays valid until the next failed
+ * call on the same thread; copy it to keep it.
+ */
+const char *nt_last_error_message(void);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -8,7 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 
 use super::status::{Error, nt_status, record};
-use crate::presence::{MAX_NICK_LEN, Nick};
+use crate::presence::{MAX_NICK_LEN, Nick, NickError};
 
 /// Runs `body`, returning `fallback` if it panics, so no unwind ever crosses into C.
 ///
@@ -77,6 +77,27 @@ pub unsafe fn nick_arg<'a>(ptr: *const c_char) -> Result<Nick<'a>, Error> {
         arg: "nick".into(),
         source,
     })
+}
+
+/// Reads a nick given as a pointer and a length in bytes (no terminator needed), as bindings
+/// whose strings carry their length have them.
+///
+/// # Safety
+/// If not NULL, `ptr` must point to `len` readable bytes that stay unchanged for `'a`.
+pub unsafe fn nick_bytes_arg<'a>(ptr: *const c_char, len: usize) -> Result<Nick<'a>, Error> {
+    if ptr.is_null() {
+        return Err(Error::null("nick"));
+    }
+    let invalid = |source| Error::InvalidNick {
+        arg: "nick".into(),
+        source,
+    };
+    if len > MAX_NICK_LEN {
+        return Err(invalid(NickError::TooLong));
+    }
+    // SAFETY: ptr is not NULL and, per the contract, `len` bytes are readable.
+    let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) };
+    Nick::from_bytes(bytes).map_err(invalid)
 }
 
 #[cfg(not(miri))]
@@ -152,7 +173,7 @@ pub unsafe fn packed_bytes_arg<'a>(packed: *const c_char, len: usize) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::presence::{NickError, PackedNicks};
+    use crate::presence::PackedNicks;
 
     #[test]
     fn a_panic_becomes_a_status_and_a_message() {
@@ -176,6 +197,19 @@ mod tests {
         let longest = format!("{}\0", "y".repeat(MAX_NICK_LEN));
         let nick = unsafe { nick_arg(longest.as_ptr().cast()) }.unwrap();
         assert_eq!(nick.as_str().len(), MAX_NICK_LEN);
+    }
+
+    #[test]
+    fn a_nick_with_a_length_needs_no_terminator_and_may_not_hold_one() {
+        let read = |bytes: &[u8]| unsafe { nick_bytes_arg(bytes.as_ptr().cast(), bytes.len()) };
+        assert_eq!(read(b"alice").unwrap().as_str(), "alice");
+        let status = |bytes: &[u8]| read(bytes).unwrap_err().status();
+        assert_eq!(status(b""), nt_status::NickEmpty);
+        assert_eq!(status(b"al\0ce"), nt_status::NickContainsNul);
+        assert_eq!(status(b"\xff"), nt_status::NickNotUtf8);
+        assert_eq!(status(&[b'x'; MAX_NICK_LEN + 1]), nt_status::NickTooLong);
+        let null = unsafe { nick_bytes_arg(std::ptr::null(), 0) };
+        assert_eq!(null.unwrap_err().status(), nt_status::NullArgument);
     }
 
     #[test]

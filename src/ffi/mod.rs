@@ -3,11 +3,24 @@
 //! comments here are the C API's manual.
 #![allow(non_camel_case_types)]
 
-mod boundary;
-mod callbacks;
+// In the order the header presents them (cbindgen follows this order).
+mod handle;
+
 mod options;
+
+mod changes;
+
+mod queries;
+
+mod callbacks;
+mod delivery;
+
 mod status;
-mod tracker;
+
+mod boundary;
+
+#[cfg(test)]
+mod abi_tests;
 
 use std::ffi::{CStr, c_char};
 

@@ -57,10 +57,14 @@ pub enum nt_status {
     /// packed peerlist that does not end with a NUL byte, or an array length larger than any
     /// array can be. Nothing was changed.
     InvalidArgument = 12,
+    /// The call did everything it was asked (the change was made, its outputs written and
+    /// all its events delivered), but a callback reported an error with
+    /// nt_report_callback_error(); nt_take_callback_error() returns it.
+    CallbackFailed = 13,
 }
 
 impl nt_status {
-    const ALL: [nt_status; 13] = [
+    const ALL: [nt_status; 14] = [
         nt_status::Ok,
         nt_status::NullArgument,
         nt_status::NickEmpty,
@@ -74,6 +78,7 @@ impl nt_status {
         nt_status::NickLimit,
         nt_status::DirectoryLimit,
         nt_status::InvalidArgument,
+        nt_status::CallbackFailed,
     ];
 
     fn from_code(code: u32) -> Option<nt_status> {
@@ -95,6 +100,7 @@ impl nt_status {
             nt_status::NickLimit => c"the tracker's nick limit is reached",
             nt_status::DirectoryLimit => c"the tracker's directory limit is reached",
             nt_status::InvalidArgument => c"an argument has an invalid value",
+            nt_status::CallbackFailed => c"a callback reported an error",
         }
     }
 }
@@ -121,6 +127,8 @@ pub enum Error {
     Limit(#[from] LimitError),
     #[error("{arg}: {reason}")]
     InvalidArgument { arg: &'static str, reason: String },
+    #[error("a callback reported an error (nt_take_callback_error() returns it)")]
+    CallbackFailed,
 }
 
 /// A bad packed peerlist, as the `nicks` argument: the bad entry is named by its index.
@@ -176,6 +184,7 @@ impl Error {
             Error::Limit(LimitError::Nicks { .. }) => nt_status::NickLimit,
             Error::Limit(LimitError::Directories { .. }) => nt_status::DirectoryLimit,
             Error::InvalidArgument { .. } => nt_status::InvalidArgument,
+            Error::CallbackFailed => nt_status::CallbackFailed,
         }
     }
 
@@ -341,6 +350,7 @@ mod tests {
                 },
                 nt_status::InvalidArgument,
             ),
+            (Error::CallbackFailed, nt_status::CallbackFailed),
         ];
         let statuses: HashSet<u32> = errors.iter().map(|(e, _)| e.status() as u32).collect();
         assert_eq!(statuses.len(), nt_status::ALL.len() - 1, "all but OK");

@@ -1,0 +1,643 @@
+//! Tests of the C ABI as a C caller uses it: every call through its `extern "C"` function.
+
+use std::cell::RefCell;
+use std::ffi::CStr;
+use std::panic::AssertUnwindSafe;
+
+use std::ffi::{c_char, c_void};
+
+use super::callbacks::{nt_event, nt_event_kind, nt_log_level};
+use super::changes::*;
+use super::delivery::{nt_departed_nicks, nt_report_callback_error, nt_take_callback_error};
+use super::handle::*;
+use super::options::{NT_OPTIONS_VERSION, nt_options, nt_options_init, nt_pick_mode};
+use super::queries::*;
+use super::status::nt_status;
+
+/// What the callbacks of one test tracker saw, as text.
+#[derive(Default)]
+struct Seen {
+    tracker: RefCell<Option<*mut nt_tracker>>,
+    lines: RefCell<Vec<String>>,
+}
+
+unsafe extern "C" fn on_event(user_data: *mut c_void, event: *const nt_event) {
+    // SAFETY: user_data is the Seen of the test; the event and nick live during the call.
+    let (seen, event) = unsafe { (&*user_data.cast::<Seen>(), &*event) };
+    let nick = unsafe { CStr::from_ptr(event.nick) }.to_str().unwrap();
+    let kind = match event.kind {
+        nt_event_kind::Join => "join",
+        nt_event_kind::Leave => "leave",
+    };
+    // Re-entry: the tracker already reflects the event when the callback runs.
+    let tracker = seen.tracker.borrow().unwrap();
+    let mut active = false;
+    let status = unsafe { nt_is_active(tracker, event.nick, &mut active) };
+    assert_eq!(status, nt_status::Ok);
+    assert_eq!(active, event.kind == nt_event_kind::Join);
+    seen.lines
+        .borrow_mut()
+        .push(format!("{kind} {nick} {}", event.directory));
+}
+
+unsafe extern "C" fn on_log(user_data: *mut c_void, level: nt_log_level, message: *const c_char) {
+    // SAFETY: as in on_event.
+    let seen = unsafe { &*user_data.cast::<Seen>() };
+    let message = unsafe { CStr::from_ptr(message) }.to_str().unwrap();
+    seen.lines
+        .borrow_mut()
+        .push(format!("{level:?}: {message}"));
+}
+
+/// A tracker whose event and log callbacks write into `seen`.
+fn tracker_with(seen: &Seen, change: impl FnOnce(&mut nt_options)) -> *mut nt_tracker {
+    let mut options = std::mem::MaybeUninit::uninit();
+    // SAFETY: a writable nt_options; it is initialised afterwards.
+    assert_eq!(
+        unsafe { nt_options_init(options.as_mut_ptr(), NT_OPTIONS_VERSION) },
+        nt_status::Ok
+    );
+    let mut options = unsafe { options.assume_init() };
+    let user_data = std::ptr::from_ref(seen).cast_mut().cast();
+    options.on_event = Some(on_event);
+    options.event_user_data = user_data;
+    options.on_log = Some(on_log);
+    options.log_user_data = user_data;
+    change(&mut options);
+    let mut raw = std::ptr::null_mut();
+    // SAFETY: valid options and out pointer; the callbacks outlive the tracker.
+    assert_eq!(
+        unsafe { nt_new_with_options(&options, &mut raw) },
+        nt_status::Ok
+    );
+    *seen.tracker.borrow_mut() = Some(raw);
+    raw
+}
+
+fn take_lines(seen: &Seen) -> Vec<String> {
+    std::mem::take(&mut *seen.lines.borrow_mut())
+}
+
+/// Everything a caller can observe, to check that a refused call changed nothing.
+fn observe(tracker: *mut nt_tracker) -> (nt_stats, Vec<String>) {
+    let mut stats = nt_stats::default();
+    // SAFETY: a live tracker and a writable nt_stats.
+    assert_eq!(unsafe { nt_get_stats(tracker, &mut stats) }, nt_status::Ok);
+    let snapshot = unsafe { &*tracker }
+        .locked(|state| state.active_nicks().join(","))
+        .unwrap();
+    (stats, vec![snapshot])
+}
+
+#[test]
+fn events_and_logs_arrive_in_order_and_may_reenter() {
+    let seen = Seen::default();
+    let raw = tracker_with(&seen, |o| o.log_level = nt_log_level::Debug as u32);
+    // SAFETY (whole test): raw is live until nt_free; the strings are NUL-terminated.
+    unsafe {
+        assert_eq!(nt_mark_present(raw, c"alice".as_ptr(), 1), nt_status::Ok);
+        let packed = b"bob\0carol\0";
+        let status = nt_sync_peerlist_packed(raw, 2, packed.as_ptr().cast(), packed.len());
+        assert_eq!(status, nt_status::Ok);
+        assert_eq!(nt_set_directory_connected(raw, 2, false), nt_status::Ok);
+    }
+    assert_eq!(
+        take_lines(&seen),
+        [
+            "join alice 1",
+            "Debug: nick \"alice\" is active (directory 1)",
+            "join bob 2",
+            "join carol 2",
+            "Debug: nick \"bob\" is active (directory 2)",
+            "Debug: nick \"carol\" is active (directory 2)",
+            "leave bob 2",
+            "leave carol 2",
+            "Info: nick \"bob\" has left all directories (last: directory 2)",
+            "Info: nick \"carol\" has left all directories (last: directory 2)",
+            "Info: directory 2 disconnected: 2 nicks left",
+        ]
+    );
+    unsafe { nt_free(raw) };
+    assert!(take_lines(&seen).is_empty(), "nt_free runs no callbacks");
+}
+
+#[test]
+fn refused_calls_change_nothing_and_say_why() {
+    let seen = Seen::default();
+    let raw = tracker_with(&seen, |o| {
+        o.max_nicks = 2;
+        o.max_directories = 2;
+    });
+    // SAFETY (whole test): raw is live until nt_free; the strings are NUL-terminated.
+    unsafe {
+        assert_eq!(nt_mark_present(raw, c"alice".as_ptr(), 1), nt_status::Ok);
+        take_lines(&seen);
+        let before = observe(raw);
+        let three = [c"alice".as_ptr(), c"bob".as_ptr(), c"carol".as_ptr()];
+        assert_eq!(
+            nt_sync_peerlist(raw, 1, three.as_ptr(), 3),
+            nt_status::NickLimit
+        );
+        assert_eq!(observe(raw), before);
+        assert_eq!(
+            take_lines(&seen),
+            ["Warn: change refused: nick limit reached: the tracker holds 1 nicks, the limit is 2"]
+        );
+        assert_eq!(nt_mark_present(raw, c"alice".as_ptr(), 2), nt_status::Ok);
+        assert_eq!(
+            nt_set_directory_connected(raw, 3, true),
+            nt_status::DirectoryLimit
+        );
+        let after_second_directory = observe(raw);
+        let bad = b"dave\0\xff\0";
+        let status = nt_sync_peerlist_packed(raw, 1, bad.as_ptr().cast(), bad.len());
+        assert_eq!(status, nt_status::NickNotUtf8);
+        assert_eq!(
+            nt_sync_peerlist_packed(raw, 1, c"x".as_ptr(), 1),
+            nt_status::InvalidArgument
+        );
+        assert_eq!(observe(raw), after_second_directory);
+        nt_free(raw);
+    }
+}
+
+#[test]
+fn picks_follow_the_pick_mode_and_need_an_active_nick() {
+    let seen = Seen::default();
+    let raw = tracker_with(&seen, |o| o.pick_mode = nt_pick_mode::RoundRobin as u32);
+    let mut picked = 0;
+    // SAFETY (whole test): raw is live until nt_free; the strings are NUL-terminated.
+    unsafe {
+        let status = nt_pick_directory(raw, c"alice".as_ptr(), &mut picked);
+        assert_eq!(status, nt_status::NickNotActive);
+        assert_eq!(picked, 0, "output untouched on failure");
+        nt_mark_present(raw, c"alice".as_ptr(), 7);
+        nt_mark_present(raw, c"alice".as_ptr(), 9);
+        let mut picks = Vec::new();
+        for _ in 0..3 {
+            assert_eq!(
+                nt_pick_directory(raw, c"alice".as_ptr(), &mut picked),
+                nt_status::Ok
+            );
+            picks.push(picked);
+        }
+        assert_eq!(picks, [7, 9, 7]);
+        nt_free(raw);
+    }
+}
+
+#[test]
+fn options_are_checked_before_anything_is_created() {
+    let seen = Seen::default();
+    let mut options = std::mem::MaybeUninit::uninit();
+    let mut raw = std::ptr::null_mut();
+    // SAFETY: writable options and out pointer.
+    unsafe {
+        nt_options_init(options.as_mut_ptr(), NT_OPTIONS_VERSION);
+        let mut options = options.assume_init();
+        options.version = 99;
+        let status = nt_new_with_options(&options, &mut raw);
+        assert_eq!(status, nt_status::InvalidArgument);
+        assert!(raw.is_null(), "no tracker on failure");
+        let status = nt_new_with_options(std::ptr::null(), &mut raw);
+        assert_eq!(status, nt_status::NullArgument);
+        assert_eq!(
+            nt_options_init(std::ptr::null_mut(), NT_OPTIONS_VERSION),
+            nt_status::NullArgument
+        );
+        let mut untouched = options;
+        untouched.max_nicks = 77;
+        let status = nt_options_init(&mut untouched, NT_OPTIONS_VERSION + 1);
+        assert_eq!(status, nt_status::InvalidArgument);
+        assert_eq!(untouched.max_nicks, 77);
+    }
+    assert!(take_lines(&seen).is_empty());
+}
+
+#[test]
+fn a_tracker_whose_lock_was_poisoned_refuses_further_use() {
+    let mut raw = std::ptr::null_mut();
+    // SAFETY: out pointer is valid; no callback.
+    assert_eq!(
+        unsafe { nt_new(None, std::ptr::null_mut(), &mut raw) },
+        nt_status::Ok
+    );
+    // SAFETY: raw is the live tracker just created.
+    let tracker = unsafe { &*raw };
+    // Simulate a bug: a panic while the state is locked.
+    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        tracker.locked(|_| panic!("simulated bug inside the core"))
+    }));
+    let mut active = false;
+    // SAFETY: valid tracker, C string and out pointer.
+    let status = unsafe { nt_is_active(raw, c"alice".as_ptr(), &mut active) };
+    assert_eq!(status, nt_status::Poisoned);
+    // SAFETY: valid tracker and C string.
+    let status = unsafe { nt_mark_present(raw, c"alice".as_ptr(), 1) };
+    assert_eq!(status, nt_status::Poisoned);
+    let mut stats = nt_stats::default();
+    // SAFETY: valid tracker and out pointer.
+    assert_eq!(
+        unsafe { nt_get_stats(raw, &mut stats) },
+        nt_status::Poisoned
+    );
+    // SAFETY: raw came from nt_new and is not used afterwards.
+    unsafe { nt_free(raw) };
+}
+
+/// A tracker whose event callback records every event and may run a hook, for the delivery
+/// guarantees of nt_event_callback.
+struct Recorder {
+    tracker: std::cell::Cell<*mut nt_tracker>,
+    events: RefCell<Vec<(nt_event_kind, String, u64, u64)>>,
+    logs: RefCell<Vec<String>>,
+    #[allow(clippy::type_complexity)]
+    hook: RefCell<Option<Box<dyn FnMut(*mut nt_tracker, nt_event_kind, &str)>>>,
+}
+
+unsafe extern "C" fn record(user_data: *mut c_void, event: *const nt_event) {
+    // SAFETY: user_data is the test's Recorder; the event and its nick live during the call.
+    let (recorder, event) = unsafe { (&*user_data.cast::<Recorder>(), &*event) };
+    // SAFETY: the nick is a NUL-terminated string that lives during the call.
+    let nick = unsafe { CStr::from_ptr(event.nick) }
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let entry = (event.kind, nick.clone(), event.directory, event.seq);
+    recorder.events.borrow_mut().push(entry);
+    let hook = recorder.hook.borrow_mut().take();
+    if let Some(mut hook) = hook {
+        hook(recorder.tracker.get(), event.kind, &nick);
+        recorder.hook.borrow_mut().get_or_insert(hook);
+    }
+}
+
+unsafe extern "C" fn record_log(
+    user_data: *mut c_void,
+    level: nt_log_level,
+    message: *const c_char,
+) {
+    // SAFETY: user_data is the test's Recorder; the message lives during the call.
+    let (recorder, message) = unsafe { (&*user_data.cast::<Recorder>(), CStr::from_ptr(message)) };
+    let line = format!("{level:?}: {}", message.to_str().unwrap());
+    recorder.logs.borrow_mut().push(line);
+}
+
+impl Recorder {
+    fn new() -> Box<Recorder> {
+        let recorder = Box::new(Recorder {
+            tracker: std::cell::Cell::new(std::ptr::null_mut()),
+            events: RefCell::default(),
+            logs: RefCell::default(),
+            hook: RefCell::default(),
+        });
+        let mut options = std::mem::MaybeUninit::uninit();
+        // SAFETY: a writable nt_options, initialised by the call.
+        let mut options = unsafe {
+            assert_eq!(
+                nt_options_init(options.as_mut_ptr(), NT_OPTIONS_VERSION),
+                nt_status::Ok
+            );
+            options.assume_init()
+        };
+        let user_data = std::ptr::from_ref(&*recorder).cast_mut().cast();
+        options.on_event = Some(record);
+        options.event_user_data = user_data;
+        options.on_log = Some(record_log);
+        options.log_user_data = user_data;
+        let mut raw = std::ptr::null_mut();
+        // SAFETY: valid options and out pointer; the recorder outlives the tracker.
+        assert_eq!(
+            unsafe { nt_new_with_options(&options, &mut raw) },
+            nt_status::Ok
+        );
+        recorder.tracker.set(raw);
+        recorder
+    }
+
+    fn hook(&self, hook: impl FnMut(*mut nt_tracker, nt_event_kind, &str) + 'static) {
+        *self.hook.borrow_mut() = Some(Box::new(hook));
+    }
+
+    fn lines(&self) -> Vec<String> {
+        let events = self.events.borrow();
+        let line = |(kind, nick, _, seq): &(nt_event_kind, String, u64, u64)| {
+            format!(
+                "{} {nick} #{seq}",
+                if *kind == nt_event_kind::Join {
+                    "join"
+                } else {
+                    "leave"
+                }
+            )
+        };
+        events.iter().map(line).collect()
+    }
+
+    /// Whether "active = joined minus left", applied in the order received, agrees with the
+    /// tracker for `nicks`.
+    fn agrees(&self, nicks: &[&CStr]) -> bool {
+        nicks.iter().all(|nick| {
+            let name = nick.to_str().unwrap();
+            let last = self
+                .events
+                .borrow()
+                .iter()
+                .rev()
+                .find(|e| e.1 == name)
+                .map(|e| e.0);
+            let mut active = false;
+            // SAFETY: a live tracker, a C string and a writable bool.
+            let status = unsafe { nt_is_active(self.tracker.get(), nick.as_ptr(), &mut active) };
+            status == nt_status::Ok && active == (last == Some(nt_event_kind::Join))
+        })
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        // SAFETY: the tracker was created by Recorder::new and is not used afterwards.
+        unsafe { nt_free(self.tracker.get()) };
+    }
+}
+
+#[test]
+fn a_callbacks_changes_are_delivered_after_the_events_still_due() {
+    // ../shared/repro/reentrant_event_order.c: the leave of A makes B gone on directory 1.
+    let recorder = Recorder::new();
+    let t = recorder.tracker.get();
+    recorder.hook(|t, kind, nick| {
+        if kind == nt_event_kind::Leave && nick == "A" {
+            // SAFETY: a live tracker and a C string.
+            assert_eq!(unsafe { nt_mark_gone(t, c"B".as_ptr(), 1) }, nt_status::Ok);
+        }
+    });
+    // SAFETY: a live tracker, C strings and a one-entry array.
+    unsafe {
+        assert_eq!(nt_mark_present(t, c"A".as_ptr(), 1), nt_status::Ok);
+        let list = [c"B".as_ptr()];
+        assert_eq!(nt_sync_peerlist(t, 1, list.as_ptr(), 1), nt_status::Ok);
+    }
+    // All delivered before the outer call returned, in the order the changes were made.
+    assert_eq!(
+        recorder.lines(),
+        ["join A #1", "leave A #2", "join B #3", "leave B #4"]
+    );
+    assert!(recorder.agrees(&[c"A", c"B"]));
+    let mut stats = nt_stats::default();
+    // SAFETY: a live tracker and a writable nt_stats.
+    assert_eq!(unsafe { nt_get_stats(t, &mut stats) }, nt_status::Ok);
+    assert_eq!(stats.joins + stats.leaves, 4, "the latest seq");
+}
+
+#[test]
+fn events_from_another_thread_can_be_put_in_order_by_seq_and_nobody_waits() {
+    // ../shared/repro/threaded_event_order.c: the JOIN W callback waits until another
+    // thread's nt_mark_gone(X) has returned, so that LEAVE X arrives before JOIN X.
+    use std::sync::mpsc::channel;
+    let recorder = Recorder::new();
+    let t = recorder.tracker.get() as usize;
+    let (w_joined, wait_for_w) = channel::<()>();
+    let (gone_done, wait_for_gone) = channel::<()>();
+    let (seen_on_2, seen) = channel::<(nt_event_kind, u64)>();
+    let wait_for_gone = std::sync::Mutex::new(wait_for_gone);
+    recorder.hook(move |_, kind, nick| {
+        if kind == nt_event_kind::Join && nick == "W" {
+            w_joined.send(()).unwrap();
+            wait_for_gone.lock().unwrap().recv().unwrap();
+        }
+    });
+    let second = std::thread::spawn(move || {
+        wait_for_w.recv().unwrap();
+        // A second recorder sees what this thread delivers: the same tracker's callbacks,
+        // run on this thread.
+        // SAFETY: the tracker outlives this thread (joined below); a C string.
+        let status = unsafe { nt_mark_gone(t as *mut nt_tracker, c"X".as_ptr(), 1) };
+        let mut stats = nt_stats::default();
+        // SAFETY: as above, and a writable nt_stats.
+        unsafe { nt_get_stats(t as *mut nt_tracker, &mut stats) };
+        seen_on_2
+            .send((nt_event_kind::Leave, stats.joins + stats.leaves))
+            .unwrap();
+        gone_done.send(()).unwrap();
+        status
+    });
+    let list = [c"W".as_ptr(), c"X".as_ptr()];
+    // SAFETY: a live tracker and a two-entry array of C strings.
+    let status = unsafe { nt_sync_peerlist(t as *mut nt_tracker, 1, list.as_ptr(), 2) };
+    assert_eq!(status, nt_status::Ok);
+    assert_eq!(
+        second.join().unwrap(),
+        nt_status::Ok,
+        "thread 2 did not wait for thread 1"
+    );
+    let (_, leave_seq) = seen.recv().unwrap();
+    // Delivery order: JOIN W (#1), LEAVE X (#3, on thread 2, recorded there), JOIN X (#2).
+    let events = recorder.events.borrow().clone();
+    let arrival: Vec<u64> = events.iter().map(|e| e.3).collect();
+    assert_eq!(arrival, [1, 3, 2]);
+    assert_eq!(leave_seq, 3);
+    // Applying per nick only events newer than the last applied one ends in agreement.
+    let mut latest: std::collections::HashMap<String, (u64, bool)> = Default::default();
+    for (kind, nick, _, seq) in events {
+        let entry = latest.entry(nick).or_insert((0, false));
+        if seq > entry.0 {
+            *entry = (seq, kind == nt_event_kind::Join);
+        }
+    }
+    assert_eq!(latest["X"], (3, false));
+    assert!(!recorder.agrees(&[c"X"]), "arrival order alone disagrees");
+}
+
+#[test]
+fn a_callback_error_is_returned_by_the_call_that_delivered_it() {
+    let recorder = Recorder::new();
+    let t = recorder.tracker.get();
+    let reported = std::rc::Rc::new(RefCell::new(Vec::new()));
+    let log = reported.clone();
+    recorder.hook(move |t, _, nick| {
+        let error = if nick == "A" { 7 } else { 9 };
+        // SAFETY: a live tracker.
+        log.borrow_mut()
+            .push(unsafe { nt_report_callback_error(t, error) });
+    });
+    let list = [c"A".as_ptr(), c"B".as_ptr()];
+    // SAFETY: a live tracker and a two-entry array of C strings.
+    let status = unsafe { nt_sync_peerlist(t, 1, list.as_ptr(), 2) };
+    assert_eq!(
+        status,
+        nt_status::CallbackFailed,
+        "both events were delivered"
+    );
+    assert_eq!(recorder.lines(), ["join A #1", "join B #2"]);
+    assert_eq!(
+        *reported.borrow(),
+        [nt_status::Ok, nt_status::CallbackFailed]
+    );
+    assert_eq!(nt_take_callback_error(), 7, "the first error is kept");
+    assert_eq!(nt_take_callback_error(), 0, "and given back once");
+    // Outside a callback of this tracker there is no call to attach an error to.
+    // SAFETY: a live tracker; NULL is refused.
+    unsafe {
+        assert_eq!(nt_report_callback_error(t, 5), nt_status::InvalidArgument);
+        assert_eq!(
+            nt_report_callback_error(std::ptr::null(), 5),
+            nt_status::NullArgument
+        );
+    }
+    *recorder.hook.borrow_mut() = None;
+    // SAFETY: a live tracker and a C string.
+    assert_eq!(unsafe { nt_mark_gone(t, c"A".as_ptr(), 1) }, nt_status::Ok);
+    assert_eq!(nt_take_callback_error(), 0);
+}
+
+#[test]
+fn nt_free_from_inside_a_callback_is_refused_and_logged() {
+    let recorder = Recorder::new();
+    let t = recorder.tracker.get();
+    // SAFETY (whole hook): t stays live; the refused nt_free must not free it.
+    recorder.hook(|t, _, _| unsafe { nt_free(t) });
+    // SAFETY: a live tracker and C strings.
+    unsafe {
+        assert_eq!(nt_mark_present(t, c"A".as_ptr(), 1), nt_status::Ok);
+        assert_eq!(nt_mark_present(t, c"B".as_ptr(), 1), nt_status::Ok);
+    }
+    assert_eq!(recorder.lines(), ["join A #1", "join B #2"], "still usable");
+    let logs = recorder.logs.borrow();
+    assert_eq!(logs.len(), 2);
+    assert!(logs[0].starts_with("Error: nt_free() called from inside one of the tracker's"));
+}
+
+#[test]
+fn departures_are_those_of_the_call_not_of_calls_its_callbacks_made() {
+    let recorder = Recorder::new();
+    let t = recorder.tracker.get();
+    let departed = || {
+        let mut buffer = [0u8; 64];
+        let mut len = 0;
+        // SAFETY: a writable buffer of 64 bytes and a writable length.
+        let status = unsafe { nt_departed_nicks(buffer.as_mut_ptr().cast(), 64, &mut len) };
+        assert_eq!(status, nt_status::Ok);
+        buffer[..len].to_vec()
+    };
+    // SAFETY: a live tracker and C strings.
+    unsafe {
+        for nick in [c"A", c"B"] {
+            nt_mark_present(t, nick.as_ptr(), 1);
+        }
+        nt_mark_present(t, c"C".as_ptr(), 2);
+    }
+    recorder.hook(|t, kind, nick| {
+        if kind == nt_event_kind::Leave && nick == "A" {
+            // SAFETY: a live tracker.
+            assert_eq!(
+                unsafe { nt_remove_directory(t, 2, std::ptr::null_mut()) },
+                nt_status::Ok
+            );
+        }
+    });
+    let mut gone = 0;
+    // SAFETY: a live tracker and a writable count.
+    assert_eq!(
+        unsafe { nt_remove_directory(t, 1, &mut gone) },
+        nt_status::Ok
+    );
+    assert_eq!(gone, 2);
+    assert_eq!(
+        departed(),
+        b"A\0B\0",
+        "not C, which left in the nested removal"
+    );
+    let mut len = 0;
+    // SAFETY: no buffer with capacity 0, and a writable length.
+    let status = unsafe { nt_departed_nicks(std::ptr::null_mut(), 0, &mut len) };
+    assert_eq!((status, len), (nt_status::BufferTooSmall, 4));
+}
+
+#[test]
+fn a_panic_while_delivering_poisons_the_tracker() {
+    let recorder = Recorder::new();
+    let t = recorder.tracker.get();
+    super::delivery::tests::PANIC_IN_DELIVERY.set(true);
+    // SAFETY: a live tracker and a C string.
+    assert_eq!(
+        unsafe { nt_mark_present(t, c"A".as_ptr(), 1) },
+        nt_status::Panic
+    );
+    assert!(recorder.lines().is_empty(), "the event was lost");
+    let mut active = false;
+    // SAFETY: a live tracker, a C string and a writable bool.
+    let status = unsafe { nt_is_active(t, c"A".as_ptr(), &mut active) };
+    assert_eq!(status, nt_status::Poisoned);
+}
+
+#[test]
+fn the_n_variants_read_exactly_the_bytes_given() {
+    let recorder = Recorder::new();
+    let t = recorder.tracker.get();
+    let name = b"alice and more";
+    let mut active = false;
+    let mut directories = [0u64; 2];
+    let mut len = 0;
+    let mut picked = 0;
+    // SAFETY: a live tracker; `name` holds at least the lengths given; writable outputs.
+    unsafe {
+        assert_eq!(
+            nt_update_n(t, name.as_ptr().cast(), 5, 3, true),
+            nt_status::Ok
+        );
+        assert_eq!(
+            nt_is_active_n(t, name.as_ptr().cast(), 5, &mut active),
+            nt_status::Ok
+        );
+        assert!(active);
+        let status = nt_active_directories_n(
+            t,
+            name.as_ptr().cast(),
+            5,
+            directories.as_mut_ptr(),
+            2,
+            &mut len,
+        );
+        assert_eq!((status, len, directories[0]), (nt_status::Ok, 1, 3));
+        assert_eq!(
+            nt_pick_directory_n(t, name.as_ptr().cast(), 5, &mut picked),
+            nt_status::Ok
+        );
+        assert_eq!(picked, 3);
+        assert_eq!(
+            nt_is_active(t, c"alice".as_ptr(), &mut active),
+            nt_status::Ok
+        );
+        assert!(active, "the same nick as the C string");
+        let nul = b"al\0ce";
+        assert_eq!(
+            nt_update_n(t, nul.as_ptr().cast(), 5, 3, true),
+            nt_status::NickContainsNul
+        );
+    }
+    assert_eq!(recorder.lines(), ["join alice #1"]);
+}
+
+#[test]
+fn active_nicks_come_packed_in_one_call() {
+    let recorder = Recorder::new();
+    let t = recorder.tracker.get();
+    let mut len = 0;
+    // SAFETY: a live tracker, C strings, writable outputs of the sizes given.
+    unsafe {
+        assert_eq!(
+            nt_active_nicks_packed(t, std::ptr::null_mut(), 0, &mut len),
+            nt_status::Ok
+        );
+        assert_eq!(len, 0);
+        nt_mark_present(t, c"bob".as_ptr(), 1);
+        nt_mark_present(t, c"al".as_ptr(), 1);
+        let mut small = [0u8; 3];
+        let status = nt_active_nicks_packed(t, small.as_mut_ptr().cast(), 3, &mut len);
+        assert_eq!((status, len, small), (nt_status::BufferTooSmall, 7, [0; 3]));
+        let mut buffer = [0u8; 7];
+        let status = nt_active_nicks_packed(t, buffer.as_mut_ptr().cast(), 7, &mut len);
+        assert_eq!((status, &buffer), (nt_status::Ok, b"bob\0al\0"));
+    }
+}
