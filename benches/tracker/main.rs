@@ -4,7 +4,8 @@
 //! For each N nicks x D directories (every directory lists every nick, the worst case for
 //! memory and per-nick work), it builds the state, then times realistic operations with the
 //! Rust core, with the C ABI (up to 10^4 nicks), and with the baseline: jmcore's algorithm
-//! ported to Rust the obvious way (benches/tracker/jmcore_port.rs). It reports the median
+//! as the reference model has it (tests/support/reference_model.rs: jmcore transcribed into
+//! Rust the obvious way, the one model the tests check against too). It reports the median
 //! time per call, each implementation's speed relative to the baseline, and the core's heap
 //! bytes per (nick, directory) pair. Scenarios that touch one small directory while the
 //! tracker holds N nicks show that cost follows the work asked, not the total state.
@@ -15,19 +16,19 @@
 //! `cargo test --benches` runs a tiny grid once, as a smoke test.
 
 mod c_abi;
-mod jmcore_port;
 mod measure;
+#[path = "../../tests/support/reference_model.rs"]
+mod reference_model;
 
-use std::collections::HashSet;
 use std::ffi::c_char;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::Duration;
 
 use c_abi::CTracker;
-use jmcore_port::JmcorePort;
 use measure::{CountingAllocator, Plan, compare, heap_growth, time};
-use nick_tracker::{Nick, NickTracker};
+use nick_tracker::{Limits, Nick, NickTracker, PickMode};
+use reference_model::ReferenceModel;
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
@@ -41,7 +42,7 @@ const SMALL_DIRECTORY_NICKS: usize = 100;
 /// Operations per batch in the single-call scenarios.
 const OPS: usize = 4096;
 
-const BASELINE: &str = "jmcore port (baseline)";
+const BASELINE: &str = "reference model (jmcore, baseline)";
 const CORE: &str = "Rust core";
 const C_ABI: &str = "C ABI";
 const C_ABI_PACKED: &str = "C ABI, packed list";
@@ -77,7 +78,6 @@ fn packed(names: &[&str]) -> Vec<u8> {
 struct Peerlist<'a> {
     names: Vec<&'a str>,
     nicks: Vec<Nick<'a>>,
-    set: HashSet<&'a str>,
     c_strings: Vec<Vec<u8>>,
     pointers: Vec<*const c_char>,
     packed: Vec<u8>,
@@ -88,7 +88,6 @@ impl<'a> Peerlist<'a> {
         let c_strings: Vec<Vec<u8>> = names.iter().map(|name| c_string(name)).collect();
         Peerlist {
             nicks: names.iter().map(|name| Nick::new(name).unwrap()).collect(),
-            set: names.iter().copied().collect(),
             pointers: c_strings.iter().map(|s| s.as_ptr().cast()).collect(),
             packed: packed(&names),
             c_strings,
@@ -147,7 +146,7 @@ impl Workload {
 /// The three implementations, each holding the same state.
 struct Trackers {
     core: NickTracker,
-    port: JmcorePort,
+    port: ReferenceModel,
     c: Option<CTracker>,
 }
 
@@ -182,9 +181,9 @@ fn measure_cell(nicks: usize, directories: u64, plan: Plan) -> Cell {
         core
     });
     let (port, port_bytes) = heap_growth(|| {
-        let mut port = JmcorePort::default();
+        let mut port = ReferenceModel::new(Limits::default(), PickMode::Random);
         for directory in 0..directories {
-            port.sync_with_peerlist(directory, &full.set);
+            port.sync_peerlist(directory, &full.names).unwrap();
         }
         port
     });
@@ -197,7 +196,7 @@ fn measure_cell(nicks: usize, directories: u64, plan: Plan) -> Cell {
     });
     let mut t = Trackers { core, port, c };
     t.core.sync_peerlist(SMALL_DIRECTORY, &small.nicks).unwrap();
-    t.port.sync_with_peerlist(SMALL_DIRECTORY, &small.set);
+    t.port.sync_peerlist(SMALL_DIRECTORY, &small.names).unwrap();
     if let Some(c) = &t.c {
         c.sync_peerlist_packed(SMALL_DIRECTORY, &small.packed);
     }
@@ -275,7 +274,7 @@ fn update_hit(t: &mut Trackers, work: &Workload, plan: Plan) -> Option<Row> {
     let seconds = compare(plan, names.len(), |i| match names[i] {
         BASELINE => time(OPS, || {
             for &(n, d) in &work.ops {
-                black_box(t.port.update(&work.names[n], d, true));
+                black_box(t.port.update(&work.names[n], d, true).unwrap());
             }
         }),
         CORE => time(OPS, || {
@@ -303,8 +302,8 @@ fn update_change(t: &mut Trackers, work: &Workload, plan: Plan) -> Option<Row> {
     let seconds = compare(plan, names.len(), |i| match names[i] {
         BASELINE => time(2 * OPS, || {
             for &(n, d) in &work.ops {
-                t.port.update(&work.names[n], d, false);
-                black_box(t.port.update(&work.names[n], d, true));
+                black_box(t.port.update(&work.names[n], d, false).unwrap());
+                black_box(t.port.update(&work.names[n], d, true).unwrap());
             }
         }),
         CORE => time(2 * OPS, || {
@@ -334,7 +333,7 @@ fn update_miss(t: &mut Trackers, work: &Workload, plan: Plan) -> Option<Row> {
     let seconds = compare(plan, names.len(), |i| match names[i] {
         BASELINE => time(OPS, || {
             for (stranger, &(_, d)) in work.strangers.iter().zip(&work.ops) {
-                black_box(t.port.update(stranger, d, false));
+                black_box(t.port.update(stranger, d, false).unwrap());
             }
         }),
         CORE => time(OPS, || {
@@ -361,8 +360,8 @@ fn join_and_leave(t: &mut Trackers, work: &Workload, plan: Plan) -> Option<Row> 
     let seconds = compare(plan, names.len(), |i| match names[i] {
         BASELINE => time(2 * OPS, || {
             for stranger in &work.strangers {
-                t.port.update(stranger, 0, true);
-                black_box(t.port.update(stranger, 0, false));
+                black_box(t.port.update(stranger, 0, true).unwrap());
+                black_box(t.port.update(stranger, 0, false).unwrap());
             }
         }),
         CORE => time(2 * OPS, || {
@@ -396,7 +395,7 @@ fn sync(
     let seconds = compare(plan, names.len(), |i| match names[i] {
         BASELINE => time(2, || {
             for list in [lists[1], lists[0]] {
-                black_box(t.port.sync_with_peerlist(directory, &list.set));
+                black_box(t.port.sync_peerlist(directory, &list.names).unwrap());
             }
         }),
         CORE => time(2, || {
@@ -439,7 +438,7 @@ fn remove(
             let timed = time(1, || {
                 black_box(t.port.remove_directory(directory));
             });
-            t.port.sync_with_peerlist(directory, &list.set);
+            t.port.sync_peerlist(directory, &list.names).unwrap();
             timed
         } else {
             let timed = time(1, || {
@@ -495,7 +494,7 @@ fn count(t: &mut Trackers, plan: Plan) -> Option<Row> {
     let names = implementations(t, &[]);
     let seconds = compare(plan, names.len(), |i| match names[i] {
         BASELINE => time(1, || {
-            black_box(t.port.active_count());
+            black_box(t.port.len());
         }),
         _ => time(OPS, || {
             for _ in 0..OPS {
@@ -510,7 +509,7 @@ fn all_active(t: &mut Trackers, plan: Plan) -> Option<Row> {
     let names = implementations(t, &[]);
     let seconds = compare(plan, names.len(), |i| match names[i] {
         BASELINE => time(1, || {
-            black_box(t.port.active_nicks());
+            black_box(t.port.active_nick_set());
         }),
         _ => time(1, || {
             black_box(t.core.active_nicks());
@@ -531,7 +530,7 @@ fn human(seconds: f64) -> String {
 fn print_cell(cell: &Cell) {
     println!(
         "\n### N = {} nicks, D = {} directories\n\nHeap per (nick, directory) pair beyond the \
-         nick bytes: Rust core {:.1} B, jmcore port {:.1} B.\n",
+         nick bytes: Rust core {:.1} B, reference model {:.1} B.\n",
         cell.nicks, cell.directories, cell.core_bytes_per_pair, cell.port_bytes_per_pair
     );
     println!("| operation | {BASELINE} | {CORE} | {C_ABI} | {C_ABI_PACKED} |");

@@ -1,38 +1,38 @@
-//! A reference model of the tracker, written from the documented rules (include/nick_tracker.h
-//! and the module documentation of src/core/tracker.rs), not from the implementation. It is
-//! deliberately naive: ordered maps and vectors, everything recomputed by scanning, every event
-//! derived by comparing the active set before and after a change. Slow, and obviously right.
+//! The reference model: jmcore's `NickTracker` transcribed into Rust the obvious way (a map
+//! from nick to that nick's directory statuses, the same loops), plus each rule nick-tracker
+//! adds to it, marked as such and written from the documentation (include/nick_tracker.h and
+//! README), not from the implementation. It is what the tracker is tested against (property
+//! tests, the fuzz target) and what it is benchmarked against (benches/tracker), so both
+//! measure against one model.
 //!
-//! The rules it encodes:
+//! jmcore's rules, as it has them:
+//! - `active_nicks[nick] = {directory: present}`; a nick is active while a status is `true`.
+//! - `update_nick`: a status set `false` that was `true`, with no other `true` left: the nick
+//!   leaves (the callback runs) and its entry is deleted.
+//! - `remove_directory`: deletes the directory from every nick; a nick left with no status,
+//!   or no `true` one, leaves and is deleted.
+//! - `sync_with_peerlist`: every listed nick marked present, then every nick with a status for
+//!   the directory that is not listed marked gone.
 //!
-//! - A directory becomes known when it reports a nick present, sends a peerlist or is given a
-//!   connection state; it starts connected (unless given "down") and is known until removed.
-//! - A nick is *held* while at least one directory (connected or not) reports it present, and
-//!   *forgotten* (every trace of it dropped) as soon as none does.
-//! - A nick is *active* while at least one *connected* directory reports it present.
-//! - A "gone" report from a directory that has not reported the nick (since it was last
-//!   forgotten) is ignored entirely; it does not even make the directory known.
-//! - `active_directories(nick)`: the connected directories reporting the nick present, in the
-//!   order of their first report since the nick was last forgotten (a directory that reports
-//!   it gone and later present again keeps its place; a removed directory loses it).
-//! - `active_nicks()`: the active nicks, in the order they last became active.
-//! - Events of one call: the nicks that were active before and are not after leave, in the
-//!   order they last became active; then the nicks that are active after and were not before
-//!   join, in the order they happened (list order for a peerlist). A reconnection makes its
-//!   nicks join all at once; they are reported in the order the nicks were first seen: when
-//!   they last became active, or, for a nick not active since it was last forgotten, when it
-//!   was first reported. Every event names the directory of the call.
-//! - Limits: `max_nicks` caps held nicks, `max_directories` known directories. A change whose
-//!   result would hold more nicks or know more directories than a cap allows is refused and
-//!   changes nothing (the header: "the change would make the tracker hold more nicks than its
-//!   `max_nicks` option allows"). So a peerlist may replace nicks that only its directory
-//!   held, as long as the result fits. When several caps would be exceeded the documentation
-//!   does not say which one is reported, so a [`Refusal`] lists all of them and accepts any.
-//! - Round-robin picks: a per-nick cursor, kept while the nick is held; a pick returns entry
-//!   `cursor % n` of the `n` active directories and sets the cursor to that index plus one.
+//! What nick-tracker adds (each is documented in the header):
+//! - A "gone" report from a directory that has no status for the nick is ignored (jmcore
+//!   would store a phantom `false`); so an entry always has a `true` status (or is deleted).
+//! - Directories are known (from a report, a peerlist or a connection state) until removed,
+//!   and are connected or not; a status counts only while its directory is connected. An
+//!   entry is deleted when no status is `true`, connected or not.
+//! - Join events: a nick joins when it becomes active. Every change reports its events: for a
+//!   change of many nicks, leaves in the order the nicks were first seen (the `seen` stamp:
+//!   when the nick last became active, or when first reported if not active since), then
+//!   joins in the order they happened (list order); a reconnection's joins in `seen` order.
+//! - Limits: a change whose result holds more nicks or knows more directories than a cap
+//!   allows is refused and changes nothing (applied, then undone). When several caps would be
+//!   exceeded, the documentation does not say which is reported, so a [`Refusal`] lists all.
+//! - Picks: random among the active directories, or round robin with a per-nick cursor kept
+//!   while the nick is held (entry `cursor % n` of the `n` active directories, then the cursor
+//!   is that index plus one).
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
 
 use nick_tracker::{DirectoryId, EventKind, LimitError, Limits, PickMode, Stats};
 
@@ -89,27 +89,47 @@ impl Pick {
     }
 }
 
-/// What the model keeps about one held nick.
+/// jmcore's entry for one nick, with what nick-tracker adds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Held {
-    /// Every directory that has reported the nick since it was last forgotten, in the order of
-    /// its first report, with whether it reports the nick present now.
-    reports: Vec<(DirectoryId, bool)>,
-    /// When the nick was first seen: when it last became active, or, if it has not been
-    /// active since it was last forgotten, when it was first reported.
+struct Entry {
+    /// jmcore's inner dict: directory -> present, in the order of first report (a Python dict
+    /// keeps insertion order; a status set again keeps its place).
+    statuses: Vec<(DirectoryId, bool)>,
+    /// When the nick was first seen (see the module documentation).
     seen: u64,
     /// Round-robin cursor.
     cursor: usize,
+}
+
+/// A change in progress: what it touched, to report events and to undo it.
+#[derive(Default)]
+struct Change {
+    /// Every nick the change touched, once each, in the order touched.
+    nicks: Vec<Touched>,
+    /// Every touched directory's state before the change.
+    directories: Vec<(DirectoryId, Option<bool>)>,
+}
+
+/// A nick as it was before a change touched it.
+struct Touched {
+    nick: String,
+    /// Its `seen` stamp, if it was held.
+    seen: Option<u64>,
+    was_active: bool,
+    /// Its entry, to undo the change (kept only while a cap could refuse it).
+    undo: Option<Entry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferenceModel {
     limits: Limits,
     pick: PickMode,
+    /// jmcore's `active_nicks`.
+    nicks: HashMap<String, Entry>,
     /// Known directories and whether each is connected.
-    directories: BTreeMap<DirectoryId, bool>,
-    /// Held nicks.
-    nicks: BTreeMap<String, Held>,
+    directories: HashMap<DirectoryId, bool>,
+    /// How many known directories are disconnected (while none is, a status counts if true).
+    disconnected: usize,
     /// Source of `seen` stamps; only their order matters.
     clock: u64,
     joins: u64,
@@ -121,8 +141,9 @@ impl ReferenceModel {
         ReferenceModel {
             limits,
             pick,
-            directories: BTreeMap::new(),
-            nicks: BTreeMap::new(),
+            nicks: HashMap::new(),
+            directories: HashMap::new(),
+            disconnected: 0,
             clock: 0,
             joins: 0,
             leaves: 0,
@@ -139,39 +160,50 @@ impl ReferenceModel {
         self.nicks.contains_key(nick)
     }
 
-    /// Every held nick, active or not.
+    /// Every held nick, active or not, sorted.
     pub fn held_nicks(&self) -> Vec<String> {
-        self.nicks.keys().cloned().collect()
+        let mut nicks: Vec<String> = self.nicks.keys().cloned().collect();
+        nicks.sort();
+        nicks
     }
 
+    /// jmcore's `is_nick_active`, counting connected directories only.
     pub fn is_active(&self, nick: &str) -> bool {
-        !self.active_directories(nick).is_empty()
+        self.nicks.get(nick).is_some_and(|entry| self.active(entry))
     }
 
+    /// jmcore's `get_active_directories_for_nick`, connected directories only.
     pub fn active_directories(&self, nick: &str) -> Vec<DirectoryId> {
-        let Some(held) = self.nicks.get(nick) else {
+        let Some(entry) = self.nicks.get(nick) else {
             return Vec::new();
         };
-        held.reports
-            .iter()
-            .filter(|&&(directory, present)| present && self.directories[&directory])
-            .map(|&(directory, _)| directory)
-            .collect()
+        let counted = entry.statuses.iter().filter(|s| self.counts(s));
+        counted.map(|&(directory, _)| directory).collect()
     }
 
+    /// jmcore's `get_all_active_nicks`, in first-seen order.
     pub fn active_nicks(&self) -> Vec<String> {
-        let mut active: Vec<(u64, String)> = self
+        let mut active: Vec<(u64, &String)> = self
             .nicks
             .iter()
-            .filter(|(nick, _)| self.is_active(nick))
-            .map(|(nick, held)| (held.seen, nick.clone()))
+            .filter(|(_, entry)| self.active(entry))
+            .map(|(nick, entry)| (entry.seen, nick))
             .collect();
         active.sort();
-        active.into_iter().map(|(_, nick)| nick).collect()
+        active.into_iter().map(|(_, nick)| nick.clone()).collect()
+    }
+
+    /// jmcore's `get_all_active_nicks` as it has it: a set.
+    pub fn active_nick_set(&self) -> HashSet<&str> {
+        let active = self.nicks.iter().filter(|(_, entry)| self.active(entry));
+        active.map(|(nick, _)| nick.as_str()).collect()
     }
 
     pub fn len(&self) -> usize {
-        self.active_nicks().len()
+        self.nicks
+            .values()
+            .filter(|entry| self.active(entry))
+            .count()
     }
 
     pub fn stats(&self) -> Stats {
@@ -179,7 +211,7 @@ impl ReferenceModel {
             nicks: self.nicks.len(),
             active_nicks: self.len(),
             directories: self.directories.len(),
-            connected_directories: self.directories.values().filter(|&&up| up).count(),
+            connected_directories: self.directories.len() - self.disconnected,
             joins: self.joins,
             leaves: self.leaves,
         }
@@ -196,79 +228,87 @@ impl ReferenceModel {
     }
 
     pub fn mark_present(&mut self, nick: &str, directory: DirectoryId) -> Outcome {
-        self.attempt(|model| {
-            let before = model.snapshot();
-            model.directories.entry(directory).or_insert(true);
-            model.set_report(nick, directory, true);
-            model.finish(before, directory, vec![nick.to_owned()])
-        })
+        let mut change = Change::default();
+        self.know(&mut change, directory);
+        self.set_status(&mut change, nick, directory, true);
+        self.finish(change, directory)
     }
 
     pub fn mark_gone(&mut self, nick: &str, directory: DirectoryId) -> Vec<ModelEvent> {
-        let before = self.snapshot();
-        let reported_here = self
-            .nicks
-            .get(nick)
-            .is_some_and(|held| held.reports.iter().any(|&(d, _)| d == directory));
-        if reported_here {
-            self.set_report(nick, directory, false);
+        let mut change = Change::default();
+        // nick-tracker: a gone report for a directory without a status is ignored.
+        if self.status(nick, directory).is_some() {
+            self.set_status(&mut change, nick, directory, false);
         }
-        self.finish(before, directory, Vec::new())
+        self.finish(change, directory)
+            .expect("a gone report adds nothing")
     }
 
+    /// jmcore's `sync_with_peerlist`.
     pub fn sync_peerlist(&mut self, directory: DirectoryId, peerlist: &[&str]) -> Outcome {
-        let mut listed: Vec<String> = Vec::new();
+        // jmcore takes a set; in list order, for the order of joins.
+        let mut listed: HashSet<&str> = HashSet::with_capacity(peerlist.len());
+        let mut change = Change::default();
+        self.know(&mut change, directory);
         for nick in peerlist {
-            if !listed.iter().any(|n| n == nick) {
-                listed.push((*nick).to_owned());
+            if listed.insert(nick) {
+                self.set_status(&mut change, nick, directory, true);
             }
         }
-        self.attempt(|model| {
-            let before = model.snapshot();
-            model.directories.entry(directory).or_insert(true);
-            for nick in &listed {
-                model.set_report(nick, directory, true);
-            }
-            let dropped: Vec<String> = model
+        let dropped: Vec<String> = self
+            .nicks
+            .iter()
+            .filter(|(nick, entry)| {
+                entry.statuses.contains(&(directory, true)) && !listed.contains(nick.as_str())
+            })
+            .map(|(nick, _)| nick.clone())
+            .collect();
+        for nick in dropped {
+            self.set_status(&mut change, &nick, directory, false);
+        }
+        self.finish(change, directory)
+    }
+
+    /// jmcore's `remove_directory`.
+    pub fn remove_directory(&mut self, directory: DirectoryId) -> Vec<ModelEvent> {
+        let mut change = Change::default();
+        if self.directories.contains_key(&directory) {
+            let reported: Vec<String> = self
                 .nicks
                 .iter()
-                .filter(|(nick, held)| {
-                    !listed.contains(nick) && held.reports.contains(&(directory, true))
-                })
+                .filter(|(_, entry)| entry.statuses.iter().any(|&(d, _)| d == directory))
                 .map(|(nick, _)| nick.clone())
                 .collect();
-            for nick in &dropped {
-                model.set_report(nick, directory, false);
+            for nick in reported {
+                self.touch(&mut change, &nick);
+                let entry = self.nicks.get_mut(&nick).expect("held");
+                entry.statuses.retain(|&(d, _)| d != directory);
             }
-            model.finish(before, directory, listed)
-        })
-    }
-
-    pub fn remove_directory(&mut self, directory: DirectoryId) -> Vec<ModelEvent> {
-        let before = self.snapshot();
-        if self.directories.remove(&directory).is_some() {
-            for held in self.nicks.values_mut() {
-                held.reports.retain(|&(d, _)| d != directory);
-            }
+            self.set_directory(&mut change, directory, None);
         }
-        self.finish(before, directory, Vec::new())
+        self.finish(change, directory)
+            .expect("a removal adds nothing")
     }
 
+    /// nick-tracker: a directory's connection goes down or comes back.
     pub fn set_directory_connected(&mut self, directory: DirectoryId, connected: bool) -> Outcome {
-        self.attempt(|model| {
-            let before = model.snapshot();
-            model.directories.insert(directory, connected);
-            // The nicks this directory reports present, in the order they were first seen.
-            let mut reported: Vec<(u64, String)> = model
+        let mut change = Change::default();
+        if self.directories.get(&directory) != Some(&connected) {
+            // Its nicks, touched in the order they were first seen: a reconnection's joins
+            // are reported in that order.
+            let mut reported: Vec<(u64, String)> = self
                 .nicks
                 .iter()
-                .filter(|(_, held)| held.reports.contains(&(directory, true)))
-                .map(|(nick, held)| (held.seen, nick.clone()))
+                .filter(|(_, entry)| entry.statuses.contains(&(directory, true)))
+                .map(|(nick, entry)| (entry.seen, nick.clone()))
                 .collect();
             reported.sort();
-            let candidates = reported.into_iter().map(|(_, nick)| nick).collect();
-            model.finish(before, directory, candidates)
-        })
+            for (_, nick) in reported {
+                self.touch(&mut change, &nick);
+            }
+            self.set_directory(&mut change, directory, Some(connected));
+        }
+        self.finish(change, directory)
     }
 
     pub fn pick_directory(&mut self, nick: &str) -> Pick {
@@ -279,9 +319,9 @@ impl ReferenceModel {
         match self.pick {
             PickMode::Random => Pick::AnyOf(choices),
             PickMode::RoundRobin => {
-                let held = self.nicks.get_mut(nick).expect("an active nick is held");
-                let index = held.cursor % choices.len();
-                held.cursor = index + 1;
+                let entry = self.nicks.get_mut(nick).expect("an active nick is held");
+                let index = entry.cursor % choices.len();
+                entry.cursor = index + 1;
                 Pick::Exactly(choices[index])
             }
         }
@@ -289,47 +329,18 @@ impl ReferenceModel {
 
     // ----- helpers -----
 
-    /// Makes `change` on a copy and keeps the copy only if it respects the limits.
-    fn attempt(&mut self, change: impl FnOnce(&mut Self) -> Vec<ModelEvent>) -> Outcome {
-        let mut next = self.clone();
-        let events = change(&mut next);
-        let mut exceeded = Vec::new();
-        if let Some(limit) = self.limits.max_nicks
-            && next.nicks.len() > limit
-        {
-            exceeded.push(LimitError::Nicks {
-                held: self.nicks.len(),
-                limit,
-            });
-        }
-        if let Some(limit) = self.limits.max_directories
-            && next.directories.len() > limit
-        {
-            exceeded.push(LimitError::Directories { limit });
-        }
-        if !exceeded.is_empty() {
-            return Err(Refusal(exceeded));
-        }
-        *self = next;
-        Ok(events)
+    fn counts(&self, status: &(DirectoryId, bool)) -> bool {
+        counts(&self.directories, self.disconnected, status)
     }
 
-    /// Records `directory`'s report about `nick`, creating the nick (first seen now) if needed.
-    fn set_report(&mut self, nick: &str, directory: DirectoryId, present: bool) {
-        if !self.nicks.contains_key(nick) {
-            let seen = self.tick();
-            let held = Held {
-                reports: Vec::new(),
-                seen,
-                cursor: 0,
-            };
-            self.nicks.insert(nick.to_owned(), held);
-        }
-        let held = self.nicks.get_mut(nick).expect("just inserted");
-        match held.reports.iter_mut().find(|(d, _)| *d == directory) {
-            Some(report) => report.1 = present,
-            None => held.reports.push((directory, present)),
-        }
+    fn active(&self, entry: &Entry) -> bool {
+        active(&self.directories, self.disconnected, entry)
+    }
+
+    fn status(&self, nick: &str, directory: DirectoryId) -> Option<bool> {
+        let entry = self.nicks.get(nick)?;
+        let status = entry.statuses.iter().find(|&&(d, _)| d == directory)?;
+        Some(status.1)
     }
 
     fn tick(&mut self) -> u64 {
@@ -337,64 +348,189 @@ impl ReferenceModel {
         self.clock
     }
 
-    /// The active nicks with their `seen` stamps.
-    fn snapshot(&self) -> Vec<(u64, String)> {
-        let mut active: Vec<(u64, String)> = self
-            .nicks
-            .iter()
-            .filter(|(nick, _)| self.is_active(nick))
-            .map(|(nick, held)| (held.seen, nick.clone()))
-            .collect();
-        active.sort();
-        active
+    /// Notes `nick`'s state before the change. Each change touches a nick once.
+    fn touch(&mut self, change: &mut Change, nick: &str) {
+        let entry = self.nicks.get(nick);
+        change.nicks.push(Touched {
+            nick: nick.to_owned(),
+            seen: entry.map(|entry| entry.seen),
+            was_active: entry.is_some_and(|entry| self.active(entry)),
+            undo: entry.filter(|_| self.may_refuse()).cloned(),
+        });
     }
 
-    /// Forgets the nicks nobody reports present, then derives the events of the change from
-    /// the active set `before` it. `candidates` are the nicks the change may have made join,
-    /// in the order their joins are reported.
-    fn finish(
+    /// jmcore's `update_nick` (touching the nick), without its leave logic: the change's end
+    /// reports events.
+    fn set_status(
         &mut self,
-        before: Vec<(u64, String)>,
+        change: &mut Change,
+        nick: &str,
         directory: DirectoryId,
-        candidates: Vec<String>,
-    ) -> Vec<ModelEvent> {
-        self.nicks
-            .retain(|_, held| held.reports.iter().any(|&(_, present)| present));
-        let mut events = Vec::new();
-        // `before` is sorted by first seen: the leave order.
-        for (_, nick) in &before {
-            if !self.is_active(nick) {
-                events.push(ModelEvent {
-                    kind: EventKind::Leave,
-                    nick: nick.clone(),
-                    directory,
-                });
-            }
+        present: bool,
+    ) {
+        self.touch(change, nick);
+        if !self.nicks.contains_key(nick) {
+            let seen = self.tick();
+            let entry = Entry {
+                statuses: Vec::new(),
+                seen,
+                cursor: 0,
+            };
+            self.nicks.insert(nick.to_owned(), entry);
         }
-        let was_active = |nick: &str| before.iter().any(|(_, n)| n == nick);
-        for nick in candidates {
-            if self.is_active(&nick) && !was_active(&nick) {
-                let seen = self.tick();
-                self.nicks.get_mut(&nick).expect("active").seen = seen;
-                events.push(ModelEvent {
-                    kind: EventKind::Join,
-                    nick,
-                    directory,
-                });
-            }
+        let entry = self.nicks.get_mut(nick).expect("just inserted");
+        match entry.statuses.iter_mut().find(|(d, _)| *d == directory) {
+            Some(status) => status.1 = present,
+            None => entry.statuses.push((directory, present)),
         }
-        // Model self-check: every nick whose state changed got its event.
-        let now_active = self.snapshot();
-        for (_, nick) in &now_active {
-            assert!(
-                was_active(nick) || events.iter().any(|e| &e.nick == nick),
-                "reference model bug: {nick} joined without an event"
-            );
-        }
-        self.leaves += events.iter().filter(|e| e.kind == EventKind::Leave).count() as u64;
-        self.joins += events.iter().filter(|e| e.kind == EventKind::Join).count() as u64;
-        events
     }
+
+    fn may_refuse(&self) -> bool {
+        self.limits.max_nicks.is_some() || self.limits.max_directories.is_some()
+    }
+
+    /// Makes `directory` known (connected) if it is not.
+    fn know(&mut self, change: &mut Change, directory: DirectoryId) {
+        if !self.directories.contains_key(&directory) {
+            self.set_directory(change, directory, Some(true));
+        }
+    }
+
+    /// Sets a directory's state (`None`: forgotten), noting the old one.
+    fn set_directory(&mut self, change: &mut Change, directory: DirectoryId, state: Option<bool>) {
+        let old = self.directories.get(&directory).copied();
+        change.directories.push((directory, old));
+        if old == Some(false) {
+            self.disconnected -= 1;
+        }
+        match state {
+            Some(connected) => {
+                self.directories.insert(directory, connected);
+                if !connected {
+                    self.disconnected += 1;
+                }
+            }
+            None => {
+                self.directories.remove(&directory);
+            }
+        }
+    }
+
+    /// Ends a change: deletes the entries nobody reports present, undoes the change if the
+    /// result exceeds a cap, and otherwise reports its events.
+    fn finish(&mut self, change: Change, directory: DirectoryId) -> Outcome {
+        let mut active_after = Vec::with_capacity(change.nicks.len());
+        for touched in &change.nicks {
+            let entry = self.nicks.get(&touched.nick);
+            if entry.is_some_and(|entry| !entry.statuses.iter().any(|s| s.1)) {
+                self.nicks.remove(&touched.nick);
+                active_after.push(false);
+            } else {
+                active_after.push(entry.is_some_and(|entry| self.active(entry)));
+            }
+        }
+        let exceeded = self.exceeded(&change);
+        if !exceeded.is_empty() {
+            self.undo(change);
+            return Err(Refusal(exceeded));
+        }
+        let mut leaves = Vec::new();
+        let mut joins = Vec::new();
+        for (touched, active) in change.nicks.into_iter().zip(active_after) {
+            if touched.was_active && !active {
+                leaves.push((touched.seen.expect("it was active, so held"), touched.nick));
+            } else if active && !touched.was_active {
+                joins.push(touched.nick);
+            }
+        }
+        leaves.sort();
+        let mut events = Vec::with_capacity(leaves.len() + joins.len());
+        for (_, nick) in leaves {
+            self.leaves += 1;
+            events.push(ModelEvent {
+                kind: EventKind::Leave,
+                nick,
+                directory,
+            });
+        }
+        for nick in joins {
+            self.joins += 1;
+            let seen = self.tick();
+            self.nicks.get_mut(&nick).expect("active").seen = seen;
+            events.push(ModelEvent {
+                kind: EventKind::Join,
+                nick,
+                directory,
+            });
+        }
+        Ok(events)
+    }
+
+    /// Every cap the current state exceeds, stated as of before `change`.
+    fn exceeded(&self, change: &Change) -> Vec<LimitError> {
+        let mut exceeded = Vec::new();
+        if let Some(limit) = self.limits.max_nicks
+            && self.nicks.len() > limit
+        {
+            let held_before = |t: &&Touched| t.seen.is_some();
+            let held_now = |t: &&Touched| self.nicks.contains_key(&t.nick);
+            let added = change
+                .nicks
+                .iter()
+                .filter(|t| !held_before(t) && held_now(t));
+            let removed = change
+                .nicks
+                .iter()
+                .filter(|t| held_before(t) && !held_now(t));
+            let held = self.nicks.len() + removed.count() - added.count();
+            exceeded.push(LimitError::Nicks { held, limit });
+        }
+        if let Some(limit) = self.limits.max_directories
+            && self.directories.len() > limit
+        {
+            exceeded.push(LimitError::Directories { limit });
+        }
+        exceeded
+    }
+
+    fn undo(&mut self, change: Change) {
+        for touched in change.nicks {
+            match touched.undo {
+                Some(entry) => self.nicks.insert(touched.nick, entry),
+                None => self.nicks.remove(&touched.nick),
+            };
+        }
+        for (directory, before) in change.directories.into_iter().rev() {
+            if self.directories.get(&directory) == Some(&false) {
+                self.disconnected -= 1;
+            }
+            match before {
+                Some(connected) => {
+                    self.directories.insert(directory, connected);
+                    if !connected {
+                        self.disconnected += 1;
+                    }
+                }
+                None => {
+                    self.directories.remove(&directory);
+                }
+            }
+        }
+    }
+}
+
+/// Whether a status counts: present, on a connected directory.
+fn counts(
+    directories: &HashMap<DirectoryId, bool>,
+    disconnected: usize,
+    &(directory, present): &(DirectoryId, bool),
+) -> bool {
+    present && (disconnected == 0 || directories[&directory])
+}
+
+fn active(directories: &HashMap<DirectoryId, bool>, disconnected: usize, entry: &Entry) -> bool {
+    let mut statuses = entry.statuses.iter();
+    statuses.any(|status| counts(directories, disconnected, status))
 }
 
 /// Not part of the model: how the generators (the property test and the fuzz target) resend a
