@@ -78,8 +78,9 @@
 
 /**
  * The nt_options layout this header describes. nt_options_init() stores it in `version`.
+ * Programs compiled against an older header pass an older version, which stays accepted.
  */
-#define NT_OPTIONS_VERSION 1
+#define NT_OPTIONS_VERSION 2
 
 /**
  * The result of every `nt_*` call that can fail.
@@ -160,6 +161,22 @@ enum nt_status
    * nt_report_callback_error(); nt_take_callback_error() returns it.
    */
   NT_STATUS_CALLBACK_FAILED = 13,
+  /**
+   * The directory has no peerlist open (nt_peerlist_add(), nt_peerlist_commit(),
+   * nt_peerlist_abort() before nt_peerlist_begin(), or after a commit, an abort, a full
+   * sync, a disconnection or a removal closed it). Nothing was changed.
+   */
+  NT_STATUS_NO_SNAPSHOT = 14,
+  /**
+   * The tracker's clock read an earlier time than it did before: the call, which needed
+   * the time, was refused. Nothing was changed.
+   */
+  NT_STATUS_CLOCK_WENT_BACKWARDS = 15,
+  /**
+   * The nick, (nick, directory) pair or directory asked about is not known to the tracker
+   * (nt_last_seen(), nt_get_directory_stats() and the like). Nothing was written.
+   */
+  NT_STATUS_NOT_FOUND = 16,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -249,6 +266,12 @@ enum nt_pick_mode
    * the order nt_active_directories() lists them. Deterministic, for tests.
    */
   NT_PICK_MODE_ROUND_ROBIN = 1,
+  /**
+   * The same directory for a nick while the nick stays active there (as a taker keeps the
+   * directory of a private-message session); when it does not, another of its active
+   * directories, chosen at random, from then on.
+   */
+  NT_PICK_MODE_STICKY = 2,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -340,6 +363,15 @@ typedef void (*nt_event_callback)(void *user_data, const nt_event *event);
 typedef void (*nt_log_callback)(void *user_data, nt_log_level level, const char *message);
 
 /**
+ * The clock set in nt_options: returns the current time in milliseconds, from any origin,
+ * never less than it returned before (a call that finds it went backwards is refused with
+ * NT_STATUS_CLOCK_WENT_BACKWARDS). The tracker reads it at most once per call, with its lock
+ * held: it must not call any nt_* function on the tracker, and it may be called from every
+ * thread that uses the tracker.
+ */
+typedef uint64_t (*nt_clock_callback)(void *user_data);
+
+/**
  * Options for nt_new_with_options(). Always fill one with
  * nt_options_init(&options, NT_OPTIONS_VERSION) first, then change the fields you need: that
  * sets `version` and the defaults, including those of fields a later header may add.
@@ -360,12 +392,18 @@ typedef struct {
    * for none (the default). Must stay callable until nt_free().
    */
   nt_nick_callback on_leave;
+  /**
+   * Passed to `on_event` and `on_leave`, untouched. Default NULL.
+   */
   void *event_user_data;
   /**
    * Called with the library's log messages, with `log_user_data`. NULL for none (the
    * default). Must stay callable until nt_free().
    */
   nt_log_callback on_log;
+  /**
+   * Passed to `on_log`, untouched. Default NULL.
+   */
   void *log_user_data;
   /**
    * An nt_log_level: the least severe level passed to `on_log`. Default NT_LOG_LEVEL_INFO.
@@ -385,6 +423,34 @@ typedef struct {
    * An nt_pick_mode. Default NT_PICK_MODE_RANDOM.
    */
   uint32_t pick_mode;
+  /**
+   * The clock, with `clock_user_data` (version 2). NULL (the default): the operating
+   * system's monotonic clock (on Linux its coarse variant, which costs a few nanoseconds
+   * and ticks every few milliseconds). A fake clock makes time deterministic in tests.
+   */
+  nt_clock_callback clock;
+  /**
+   * Passed to `clock`, untouched. Default NULL.
+   */
+  void *clock_user_data;
+  /**
+   * A (nick, directory) pair not seen (by a present report or a listing) within this many
+   * milliseconds counts as gone on that directory, at the next nt_expire(): for
+   * directories that never send peerlists. 0 (the default) is off.
+   */
+  uint64_t presence_ttl_ms;
+  /**
+   * A single gone report takes effect only if no present report for the same pair arrives
+   * within this many milliseconds (at the next nt_expire() after it): a directory reports
+   * a connection that a peer is replacing as gone moments before the new one is up.
+   * Peerlists, commits and removals act at once. 0 (the default) is off.
+   */
+  uint64_t gone_grace_ms;
+  /**
+   * A directory disconnected for this many milliseconds is removed, as by
+   * nt_remove_directory(), at the next nt_expire(). 0 (the default) is off.
+   */
+  uint64_t disconnected_hold_ms;
 } nt_options;
 
 /**
@@ -418,6 +484,35 @@ typedef struct {
    */
   uint64_t leaves;
 } nt_stats;
+
+/**
+ * One directory's view and health, filled by nt_get_directory_stats(). Times are
+ * milliseconds of the tracker's clock; 0 means never.
+ */
+typedef struct {
+  /**
+   * Nicks the directory reports present (whether it is connected or not).
+   */
+  size_t nicks;
+  bool connected;
+  /**
+   * Whether a peerlist is being received in chunks (nt_peerlist_begin()).
+   */
+  bool snapshot_open;
+  /**
+   * When its last complete peerlist arrived (synced or committed); 0 if none has.
+   */
+  uint64_t last_peerlist_ms;
+  /**
+   * When its last single report (nt_update() and the like) arrived; 0 if none has.
+   */
+  uint64_t last_report_ms;
+  /**
+   * Complete peerlists and single reports received since the directory became known.
+   */
+  uint64_t peerlists;
+  uint64_t reports;
+} nt_directory_stats;
 
 #ifdef __cplusplus
 extern "C" {
@@ -464,11 +559,12 @@ nt_status nt_new_with_options(const nt_options *options, nt_tracker **out_tracke
 void nt_free(nt_tracker *tracker);
 
 /**
- * Fills `*options` with the defaults: no callbacks, log level INFO, no limits, random picks.
+ * Fills `*options` with the defaults: no callbacks, log level INFO, no limits, random picks,
+ * the system's monotonic clock, no expiry.
  *
  * Pass NT_OPTIONS_VERSION as `version`: it tells the library which nt_options layout the
  * caller was compiled with, so that a newer library never writes fields an older caller's
- * struct does not have.
+ * struct does not have (an older version fills only the fields it had).
  *
  * Returns NT_STATUS_NULL_ARGUMENT if `options` is NULL, or NT_STATUS_INVALID_ARGUMENT for a
  * `version` this library does not know; `*options` is then untouched.
@@ -543,6 +639,44 @@ nt_status nt_remove_directory(nt_tracker *tracker, uint64_t directory, size_t *o
 nt_status nt_set_directory_connected(nt_tracker *tracker, uint64_t directory, bool connected);
 
 /**
+ * Applies several single reports from `directory` in one call, in order: the `count` nicks
+ * packed in `nicks` (`len` bytes, each nick followed by a NUL, as for
+ * nt_sync_peerlist_packed()), each reported present or gone as `present[i]` says. The shape
+ * of a JoinMarket PEERLIST message with `;D` entries (`present[i]` is 0 for gone, anything
+ * else for present). The same as nt_update() per nick, and
+ * its events (in the order they happen) are delivered before this returns; nt_departed_nicks()
+ * gives the nicks that left.
+ *
+ * All or nothing: a bad nick (named, e.g. "nicks[3]: nick is empty"), a buffer not ending with
+ * a NUL or holding another number of nicks than `count` (NT_STATUS_INVALID_ARGUMENT), or new
+ * nicks (those reported present, counted once) beyond the nick limit refuse the whole batch.
+ * `nicks` and `present` may be NULL when `len` and `count` are 0.
+ */
+nt_status nt_update_batch(nt_tracker *tracker,
+                          uint64_t directory,
+                          const char *nicks,
+                          size_t len,
+                          const uint8_t *present,
+                          size_t count);
+
+/**
+ * Acts on every deadline due now (see nt_options: `presence_ttl_ms`, `gone_grace_ms`,
+ * `disconnected_hold_ms`): held-back gone reports whose grace passed take effect, pairs not
+ * seen within the presence TTL become gone on their directory, directories disconnected for
+ * longer than the hold are removed. Nothing expires except in this call: call it as often
+ * as the expiry should be precise (say every second). Leaves are delivered as for any
+ * change of many nicks; `out_gone_count` (may be NULL) receives how many left, and
+ * nt_departed_nicks() their names.
+ *
+ * Cost: proportional to what is due (each deadline is kept in a queue in deadline order),
+ * plus a logarithmic factor, not to the number of nicks held.
+ *
+ * Returns NT_STATUS_NULL_ARGUMENT if `tracker` is NULL, NT_STATUS_CLOCK_WENT_BACKWARDS (nothing
+ * changed), or NT_STATUS_CALLBACK_FAILED as for nt_update() (the count is written).
+ */
+nt_status nt_expire(nt_tracker *tracker, size_t *out_gone_count);
+
+/**
  * Makes `directory`'s view match the peerlist it just sent: each of the `count` nicks in
  * `nicks` becomes present on `directory`, and each nick that `directory` reported present
  * but is not listed becomes gone on it.
@@ -555,8 +689,13 @@ nt_status nt_set_directory_connected(nt_tracker *tracker, uint64_t directory, bo
  *
  * All or nothing: if any entry is NULL or not a valid nick (the error message names the
  * entry, e.g. "nicks[3]: nick is empty"), or the new nicks would exceed the tracker's
- * limits, nothing changes, and the tracker keeps no memory of the list.
- * NT_STATUS_CALLBACK_FAILED as for nt_update().
+ * limits, or the clock went backwards, nothing changes, and the tracker keeps no memory of the
+ * list. NT_STATUS_CALLBACK_FAILED as for nt_update().
+ *
+ * A whole peerlist at once is nt_peerlist_begin(), one nt_peerlist_add() and
+ * nt_peerlist_commit(), only quicker: a directory's resent list is compared with its last one
+ * as bytes, and only the nicks that differ are looked up. It replaces a peerlist being
+ * received in chunks, if one is open.
  */
 nt_status nt_sync_peerlist(nt_tracker *tracker,
                            uint64_t directory,
@@ -576,6 +715,54 @@ nt_status nt_sync_peerlist_packed(nt_tracker *tracker,
                                   uint64_t directory,
                                   const char *nicks,
                                   size_t len);
+
+/**
+ * Begins receiving `directory`'s peerlist in chunks (JoinMarket directories send theirs as
+ * many messages of about 20 entries, with no end marker): nt_peerlist_add() for each chunk,
+ * then nt_peerlist_commit() once the list is complete, or nt_peerlist_abort() if it never
+ * will be. Beginning while one is open restarts it. An unknown directory becomes known.
+ * Nothing changes and no event comes until chunks do.
+ *
+ * Meanwhile the directory's nicks are as they were: nothing becomes gone before the commit,
+ * however long the list takes or if it is abandoned. A full sync (nt_sync_peerlist()), a
+ * disconnection (nt_set_directory_connected()) or a removal of the directory closes the
+ * open peerlist.
+ *
+ * Returns NT_STATUS_NULL_ARGUMENT if `tracker` is NULL, NT_STATUS_DIRECTORY_LIMIT if an
+ * unknown directory would exceed the limit.
+ */
+nt_status nt_peerlist_begin(nt_tracker *tracker, uint64_t directory);
+
+/**
+ * Adds a chunk to `directory`'s open peerlist: `len` bytes of nicks, each followed by a NUL
+ * (as for nt_sync_peerlist_packed()). Each becomes present on `directory` at once (JOIN
+ * events, delivered before this returns). All or nothing: a bad nick (named by its index in
+ * the chunk) or new nicks beyond the nick limit refuse the whole chunk, and the peerlist
+ * stays open.
+ *
+ * Cost: about that of one nt_update() per nick. Returns NT_STATUS_NO_SNAPSHOT if no
+ * peerlist is open on `directory`, and otherwise the errors of nt_sync_peerlist_packed().
+ */
+nt_status nt_peerlist_add(nt_tracker *tracker, uint64_t directory, const char *nicks, size_t len);
+
+/**
+ * Completes `directory`'s open peerlist: every nick `directory` reported present that was
+ * neither listed in a chunk nor reported present on it (nt_update()) since the peerlist
+ * began becomes gone on it. Leaves (in the order the nicks were first seen) are delivered
+ * before this returns; `out_gone_count` (may be NULL) receives how many left, and
+ * nt_departed_nicks() their names.
+ *
+ * Cost: one pass over the nicks `directory` has reported. Returns NT_STATUS_NO_SNAPSHOT if no
+ * peerlist is open on `directory`; NT_STATUS_CALLBACK_FAILED as for nt_update().
+ */
+nt_status nt_peerlist_commit(nt_tracker *tracker, uint64_t directory, size_t *out_gone_count);
+
+/**
+ * Drops `directory`'s open peerlist, as when its refresh failed halfway: what its chunks
+ * listed stays present, and nothing becomes gone. Returns NT_STATUS_NO_SNAPSHOT if no
+ * peerlist is open on `directory`.
+ */
+nt_status nt_peerlist_abort(nt_tracker *tracker, uint64_t directory);
 
 /**
  * Stores in `*out_active` whether at least one connected directory reports `nick` present.
@@ -691,6 +878,73 @@ nt_status nt_active_nicks_packed(const nt_tracker *tracker,
                                  char *out_nicks,
                                  size_t capacity,
                                  size_t *out_len);
+
+/**
+ * Stores in `*out_ms` when `directory` last reported `nick` present or listed it in a
+ * peerlist, in milliseconds of the tracker's clock (see nt_options: `clock`). A gone report
+ * does not change it: it stays the last time the nick was seen there.
+ *
+ * Returns NT_STATUS_NOT_FOUND if `directory` has no report of `nick` (since the nick was last
+ * forgotten), NT_STATUS_NULL_ARGUMENT or an NT_STATUS_NICK_* code on bad input; `*out_ms` is
+ * then untouched.
+ */
+nt_status nt_last_seen(const nt_tracker *tracker,
+                       const char *nick,
+                       uint64_t directory,
+                       uint64_t *out_ms);
+
+/**
+ * Stores in `*out_ms` the latest time any directory reported `nick` present or listed it
+ * (the latest nt_last_seen() over its directories). Returns NT_STATUS_NOT_FOUND if the
+ * tracker does not hold `nick`, otherwise as nt_last_seen().
+ */
+nt_status nt_last_seen_anywhere(const nt_tracker *tracker, const char *nick, uint64_t *out_ms);
+
+/**
+ * Fills `*out_stats` with `directory`'s view and health.
+ *
+ * Returns NT_STATUS_NOT_FOUND if the tracker does not know `directory`, NT_STATUS_NULL_ARGUMENT
+ * if `tracker` or `out_stats` is NULL; `*out_stats` is then untouched.
+ */
+nt_status nt_get_directory_stats(const nt_tracker *tracker,
+                                 uint64_t directory,
+                                 nt_directory_stats *out_stats);
+
+/**
+ * Calls `visit(user_data, nick)` for every nick `directory` reports present (whether it is
+ * connected or not), in no particular order: the directory's own list. A snapshot, visited
+ * without the lock, like nt_for_each_active_nick() (same rules).
+ *
+ * Returns NT_STATUS_NOT_FOUND if the tracker does not know `directory`,
+ * NT_STATUS_NULL_ARGUMENT if `tracker` or `visit` is NULL.
+ */
+nt_status nt_for_each_directory_nick(const nt_tracker *tracker,
+                                     uint64_t directory,
+                                     nt_nick_callback visit,
+                                     void *user_data);
+
+/**
+ * Copies the nicks `directory` reports present into `out_nicks`, packed as by
+ * nt_active_nicks_packed() (same two-call pattern), and stores their length in `*out_len`.
+ *
+ * Returns NT_STATUS_NOT_FOUND if the tracker does not know `directory`, otherwise as
+ * nt_active_nicks_packed().
+ */
+nt_status nt_directory_nicks_packed(const nt_tracker *tracker,
+                                    uint64_t directory,
+                                    char *out_nicks,
+                                    size_t capacity,
+                                    size_t *out_len);
+
+/**
+ * Copies every known directory's id into `out_directories` (in no particular order) and
+ * stores how many there are in `*out_len`, with the two-call pattern of
+ * nt_active_directories().
+ */
+nt_status nt_directories(const nt_tracker *tracker,
+                         uint64_t *out_directories,
+                         size_t capacity,
+                         size_t *out_len);
 
 /**
  * For bindings whose callbacks can fail (C++ exceptions, Python exceptions, Go panics):

@@ -15,6 +15,7 @@ mod ffi;
 pub mod presence;
 
 pub use crate::presence::{
-    Config, DirectoryId, Event, EventKind, Events, LimitError, Limits, MAX_NICK_LEN, Nick,
-    NickError, NickTracker, PackedNicks, PeerlistError, PickMode, Stats, SyncError,
+    ChangeError, Clock, Config, DirectoryId, DirectoryStats, Event, EventKind, Events, Expiry,
+    LimitError, Limits, MAX_NICK_LEN, Nick, NickError, NickTracker, PackedNicks, PeerlistError,
+    PickMode, Stats,
 };

@@ -12,7 +12,8 @@
 mod reference_model;
 
 use nick_tracker::{
-    DirectoryId, Events, Limits, MAX_NICK_LEN, Nick, NickTracker, PackedNicks, PickMode, SyncError,
+    ChangeError, DirectoryId, Events, Limits, MAX_NICK_LEN, Nick, NickTracker, PackedNicks,
+    PickMode,
 };
 use proptest::prelude::*;
 use reference_model::{ModelEvent, ReferenceModel};
@@ -177,7 +178,7 @@ fn run(
     let mut bytes = pack(&resent);
     apply(damage, &mut bytes);
 
-    let expected: Result<Vec<ModelEvent>, SyncError> = match PackedNicks::new(&bytes) {
+    let expected: Result<Vec<ModelEvent>, ChangeError> = match PackedNicks::new(&bytes) {
         Ok(list) => {
             let names: Vec<&str> = list.iter().map(|nick| nick.as_str()).collect();
             Ok(model.sync_peerlist(DIRECTORIES[d], &names).unwrap())

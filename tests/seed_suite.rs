@@ -32,7 +32,7 @@ impl Harness {
     }
 
     fn mark_gone(&mut self, name: &str, directory: DirectoryId) {
-        let leaves = leaves(self.tracker.mark_gone(nick(name), directory));
+        let leaves = leaves(self.tracker.mark_gone(nick(name), directory).unwrap());
         self.left.extend(leaves);
     }
 
@@ -192,7 +192,7 @@ fn test_no_callback() {
     // The core has no callback at all; the C-level variant (on_leave NULL) is in tests/c.
     let mut tracker = NickTracker::new();
     tracker.mark_present(nick("maker1"), DIR1).unwrap();
-    let events = tracker.mark_gone(nick("maker1"), DIR1);
+    let events = tracker.mark_gone(nick("maker1"), DIR1).unwrap();
     assert!(events.get(0).unwrap().is_leave());
     assert!(!tracker.is_active("maker1"));
 }

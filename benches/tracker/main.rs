@@ -309,7 +309,7 @@ fn update_change(t: &mut Trackers, work: &Workload, plan: Plan) -> Option<Row> {
         CORE => time(2 * OPS, || {
             for &(n, d) in &work.ops {
                 let nick = Nick::new(&work.names[n]).unwrap();
-                black_box(t.core.mark_gone(nick, d));
+                black_box(t.core.mark_gone(nick, d).unwrap());
                 black_box(t.core.mark_present(nick, d).unwrap());
             }
         }),
@@ -338,7 +338,7 @@ fn update_miss(t: &mut Trackers, work: &Workload, plan: Plan) -> Option<Row> {
         }),
         CORE => time(OPS, || {
             for (stranger, &(_, d)) in work.strangers.iter().zip(&work.ops) {
-                black_box(t.core.mark_gone(Nick::new(stranger).unwrap(), d));
+                black_box(t.core.mark_gone(Nick::new(stranger).unwrap(), d).unwrap());
             }
         }),
         _ => time(OPS, || {
@@ -368,7 +368,7 @@ fn join_and_leave(t: &mut Trackers, work: &Workload, plan: Plan) -> Option<Row> 
             for stranger in &work.strangers {
                 let nick = Nick::new(stranger).unwrap();
                 black_box(t.core.mark_present(nick, 0).unwrap());
-                black_box(t.core.mark_gone(nick, 0));
+                black_box(t.core.mark_gone(nick, 0).unwrap());
             }
         }),
         _ => time(2 * OPS, || {

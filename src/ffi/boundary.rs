@@ -154,6 +154,25 @@ pub unsafe fn nick_array_arg<'a>(
         .collect()
 }
 
+/// Borrows a C array of `count` values. `count == 0` accepts NULL.
+///
+/// # Safety
+/// If `count > 0`, `array` must point to `count` readable, initialised values that stay
+/// unchanged for `'a`.
+pub unsafe fn array_arg<'a, T>(
+    array: *const T,
+    count: usize,
+    arg: &'static str,
+) -> Result<&'a [T], Error> {
+    if count == 0 {
+        return Ok(&[]);
+    }
+    let array = non_null(array.cast_mut(), arg)?;
+    check_array_len::<T>(count, "count")?;
+    // SAFETY: non-NULL, and the caller guarantees `count` readable values.
+    Ok(unsafe { std::slice::from_raw_parts(array.as_ptr().cast_const(), count) })
+}
+
 /// Borrows `len` bytes meant as a packed peerlist (NUL-terminated nicks back to back), not
 /// yet validated: the tracker validates them as it syncs, checking only what differs from
 /// the directory's last peerlist. `len == 0` (an empty list) accepts NULL.

@@ -6,7 +6,7 @@
 
 use std::ffi::c_char;
 
-use super::boundary::{borrow, call, nick_arg, nick_array_arg, nick_bytes_arg, packed_bytes_arg};
+use super::boundary::{array_arg, borrow, call, nick_arg, nick_bytes_arg, packed_bytes_arg};
 use super::callbacks::{Batch, nt_log_level};
 use super::delivery::{self, Departed};
 use super::handle::nt_tracker;
@@ -118,10 +118,7 @@ pub unsafe extern "C" fn nt_remove_directory(
                 format!("directory {directory} removed: {gone} nicks left")
             });
         }
-        if !out_gone_count.is_null() {
-            // SAFETY: non-NULL and, per the contract, writable.
-            unsafe { out_gone_count.write(gone) };
-        }
+        write_count(out_gone_count, gone);
         deliver_with_departures(tracker, batch)
     })
 }
@@ -164,61 +161,81 @@ pub unsafe extern "C" fn nt_set_directory_connected(
     })
 }
 
-/// Makes `directory`'s view match the peerlist it just sent: each of the `count` nicks in
-/// `nicks` becomes present on `directory`, and each nick that `directory` reported present
-/// but is not listed becomes gone on it.
+/// Applies several single reports from `directory` in one call, in order: the `count` nicks
+/// packed in `nicks` (`len` bytes, each nick followed by a NUL, as for
+/// nt_sync_peerlist_packed()), each reported present or gone as `present[i]` says. The shape
+/// of a JoinMarket PEERLIST message with `;D` entries (`present[i]` is 0 for gone, anything
+/// else for present). The same as nt_update() per nick, and
+/// its events (in the order they happen) are delivered before this returns; nt_departed_nicks()
+/// gives the nicks that left.
 ///
-/// Events (leaves in the order the tracker first saw the nicks, then joins in list order)
-/// are delivered before this returns; nt_departed_nicks() gives the nicks that left.
-/// Duplicates in `nicks` are harmless. `nicks` may be NULL when `count` is 0 (an empty
-/// peerlist: everything `directory` listed becomes gone on it). Cost: proportional to
-/// `count` plus the nicks `directory` has reported, not to the size of the tracker.
-///
-/// All or nothing: if any entry is NULL or not a valid nick (the error message names the
-/// entry, e.g. "nicks[3]: nick is empty"), or the new nicks would exceed the tracker's
-/// limits, nothing changes, and the tracker keeps no memory of the list.
-/// NT_STATUS_CALLBACK_FAILED as for nt_update().
+/// All or nothing: a bad nick (named, e.g. "nicks[3]: nick is empty"), a buffer not ending with
+/// a NUL or holding another number of nicks than `count` (NT_STATUS_INVALID_ARGUMENT), or new
+/// nicks (those reported present, counted once) beyond the nick limit refuse the whole batch.
+/// `nicks` and `present` may be NULL when `len` and `count` are 0.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nt_sync_peerlist(
-    tracker: *mut nt_tracker,
-    directory: u64,
-    nicks: *const *const c_char,
-    count: usize,
-) -> nt_status {
-    call(|| {
-        // SAFETY: per the contract, a live tracker from nt_new and `count` valid C strings.
-        let (tracker, peerlist) =
-            unsafe { (borrow(tracker, "tracker")?, nick_array_arg(nicks, count)?) };
-        let batch = tracker.change(|state| state.sync_peerlist(directory, &peerlist))?;
-        deliver_with_departures(tracker, batch)
-    })
-}
-
-/// nt_sync_peerlist() with the peerlist in one buffer: `len` bytes holding the nicks back to
-/// back, each followed by a NUL byte ("alice\0bob\0"). One call and no array of pointers,
-/// which suits bindings that would otherwise make one C string per nick. `nicks` may be NULL
-/// when `len` is 0 (an empty peerlist).
-///
-/// Same semantics and errors as nt_sync_peerlist(), plus NT_STATUS_INVALID_ARGUMENT if the
-/// buffer does not end with a NUL byte; an empty entry ("a\0\0") is NT_STATUS_NICK_EMPTY.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn nt_sync_peerlist_packed(
+pub unsafe extern "C" fn nt_update_batch(
     tracker: *mut nt_tracker,
     directory: u64,
     nicks: *const c_char,
     len: usize,
+    present: *const u8,
+    count: usize,
 ) -> nt_status {
     call(|| {
-        // SAFETY: per the contract, a live tracker from nt_new and `len` readable bytes.
-        let (tracker, bytes) =
-            unsafe { (borrow(tracker, "tracker")?, packed_bytes_arg(nicks, len)?) };
-        let batch = tracker.change(|state| state.sync_peerlist_bytes(directory, bytes))?;
+        // SAFETY: per the contract, a live tracker, `len` readable bytes and `count`
+        // readable flags.
+        let (tracker, bytes, present) = unsafe {
+            (
+                borrow(tracker, "tracker")?,
+                packed_bytes_arg(nicks, len)?,
+                array_arg(present, count, "present")?,
+            )
+        };
+        let present: Vec<bool> = present.iter().map(|&flag| flag != 0).collect();
+        let batch = tracker.change(|state| state.apply_reports(directory, bytes, &present))?;
         deliver_with_departures(tracker, batch)
     })
 }
 
+/// Acts on every deadline due now (see nt_options: `presence_ttl_ms`, `gone_grace_ms`,
+/// `disconnected_hold_ms`): held-back gone reports whose grace passed take effect, pairs not
+/// seen within the presence TTL become gone on their directory, directories disconnected for
+/// longer than the hold are removed. Nothing expires except in this call: call it as often
+/// as the expiry should be precise (say every second). Leaves are delivered as for any
+/// change of many nicks; `out_gone_count` (may be NULL) receives how many left, and
+/// nt_departed_nicks() their names.
+///
+/// Cost: proportional to what is due (each deadline is kept in a queue in deadline order),
+/// plus a logarithmic factor, not to the number of nicks held.
+///
+/// Returns NT_STATUS_NULL_ARGUMENT if `tracker` is NULL, NT_STATUS_CLOCK_WENT_BACKWARDS (nothing
+/// changed), or NT_STATUS_CALLBACK_FAILED as for nt_update() (the count is written).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nt_expire(
+    tracker: *mut nt_tracker,
+    out_gone_count: *mut usize,
+) -> nt_status {
+    call(|| {
+        // SAFETY: per the contract, a live tracker from nt_new.
+        let tracker = unsafe { borrow(tracker, "tracker")? };
+        let batch = tracker.change(|state| state.expire())?;
+        write_count(out_gone_count, batch.events().leaves());
+        deliver_with_departures(tracker, batch)
+    })
+}
+
+/// Writes a count to an optional output.
+pub(super) fn write_count(out: *mut usize, count: usize) {
+    if !out.is_null() {
+        // SAFETY: non-NULL and, per the contract of every function with such an output,
+        // writable.
+        unsafe { out.write(count) };
+    }
+}
+
 /// Delivers `batch`, then keeps its departures for nt_departed_nicks().
-fn deliver_with_departures(tracker: &nt_tracker, batch: Batch) -> Result<(), Error> {
+pub(super) fn deliver_with_departures(tracker: &nt_tracker, batch: Batch) -> Result<(), Error> {
     let departed = Departed::of(batch.events());
     let delivered = delivery::deliver(tracker, batch);
     departed.keep();

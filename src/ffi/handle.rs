@@ -8,12 +8,12 @@ use std::ffi::c_void;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::boundary::{borrow, call, catch_panic, non_null};
+use super::boundary::{call, catch_panic, non_null};
 use super::callbacks::{Batch, Listeners, nt_log_level, nt_nick_callback};
 use super::delivery;
 use super::options::nt_options;
 use super::status::{Error, nt_status};
-use crate::presence::{Config, Events, NickTracker};
+use crate::presence::{Clock, Config, Events, NickTracker};
 
 /// A nick tracker. Create with nt_new() or nt_new_with_options(), destroy with nt_free().
 ///
@@ -31,12 +31,14 @@ pub struct nt_tracker {
 impl nt_tracker {
     fn create(
         config: Config,
+        clock: Option<Clock>,
         listeners: Listeners,
         out: *mut *mut nt_tracker,
     ) -> Result<(), Error> {
         let out = non_null(out, "out_tracker")?;
+        let clock = clock.unwrap_or_else(system_clock);
         let tracker = Box::new(nt_tracker {
-            state: Mutex::new(NickTracker::with_config(config)),
+            state: Mutex::new(NickTracker::with_clock(config, clock)),
             listeners,
             poisoned: AtomicBool::new(false),
         });
@@ -80,6 +82,29 @@ impl nt_tracker {
     }
 }
 
+/// The default clock: the operating system's monotonic clock in milliseconds. On Linux its
+/// coarse variant, a few nanoseconds per reading where the precise one can cost a hundred
+/// (it ticks every few milliseconds, ample for presence that lasts seconds).
+fn system_clock() -> Clock {
+    #[cfg(all(target_os = "linux", not(miri)))]
+    {
+        Box::new(|| {
+            let mut now = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: clock_gettime writes one timespec to a valid pointer; the coarse
+            // monotonic clock exists on every Linux since 2.6.32 and cannot fail then.
+            unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut now) };
+            (now.tv_sec as u64) * 1000 + (now.tv_nsec as u64) / 1_000_000
+        })
+    }
+    #[cfg(not(all(target_os = "linux", not(miri))))]
+    {
+        crate::presence::monotonic()
+    }
+}
+
 /// Creates a tracker with a leave callback and stores it in `*out_tracker`.
 ///
 /// `on_leave` (may be NULL) is called once each time a nick leaves: when the last connected
@@ -104,7 +129,7 @@ pub unsafe extern "C" fn nt_new(
             log_user_data: std::ptr::null_mut(),
             log_level: nt_log_level::Info,
         };
-        nt_tracker::create(Config::default(), listeners, out_tracker)
+        nt_tracker::create(Config::default(), None, listeners, out_tracker)
     })
 }
 
@@ -119,9 +144,10 @@ pub unsafe extern "C" fn nt_new_with_options(
     out_tracker: *mut *mut nt_tracker,
 ) -> nt_status {
     call(|| {
-        // SAFETY: per the contract, NULL or a readable nt_options.
-        let (config, listeners) = unsafe { borrow(options, "options")? }.parse()?;
-        nt_tracker::create(config, listeners, out_tracker)
+        let options = non_null(options.cast_mut(), "options")?.as_ptr();
+        // SAFETY: per the contract, a readable nt_options of the layout its version names.
+        let (config, clock, listeners) = unsafe { nt_options::read(options)? }.parse()?;
+        nt_tracker::create(config, clock, listeners, out_tracker)
     })
 }
 

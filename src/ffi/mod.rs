@@ -9,6 +9,7 @@ mod handle;
 mod options;
 
 mod changes;
+mod peerlists;
 
 mod queries;
 

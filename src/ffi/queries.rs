@@ -7,7 +7,7 @@ use super::callbacks::{NulTerminatedNicks, nt_nick_callback};
 use super::delivery;
 use super::handle::nt_tracker;
 use super::status::{Error, nt_status};
-use crate::presence::Nick;
+use crate::presence::{DirectoryStats, Nick};
 
 /// Counters for monitoring a tracker, filled by nt_get_stats().
 #[repr(C)]
@@ -267,6 +267,29 @@ pub unsafe extern "C" fn nt_for_each_active_nick(
     })
 }
 
+/// Packs `nicks` (each followed by a NUL) into the caller's buffer if they fit; returns the
+/// length they need.
+fn copy_packed<'n>(
+    nicks: impl IntoIterator<Item = &'n str, IntoIter: Clone>,
+    out_nicks: *mut c_char,
+    capacity: usize,
+) -> usize {
+    let nicks = nicks.into_iter();
+    let needed: usize = nicks.clone().map(|nick| nick.len() + 1).sum();
+    if needed <= capacity && needed > 0 {
+        // SAFETY: the caller of the exported function provides `capacity` >= needed > 0
+        // writable bytes at out_nicks, which is therefore not NULL.
+        let out = unsafe { std::slice::from_raw_parts_mut(out_nicks.cast::<u8>(), needed) };
+        let mut at = 0;
+        for nick in nicks {
+            out[at..at + nick.len()].copy_from_slice(nick.as_bytes());
+            out[at + nick.len()] = 0;
+            at += nick.len() + 1;
+        }
+    }
+    needed
+}
+
 /// Copies every active nick into `out_nicks`, back to back, each followed by a NUL (as in a
 /// packed peerlist), in the order the tracker first saw them, and stores their length in
 /// bytes in `*out_len`: the whole list in one call, for bindings that would otherwise pay a
@@ -293,18 +316,221 @@ pub unsafe extern "C" fn nt_active_nicks_packed(
         if capacity > 0 {
             non_null(out_nicks, "out_nicks")?;
         }
+        let needed =
+            tracker.locked(|state| copy_packed(state.active_nicks(), out_nicks, capacity))?;
+        // SAFETY: non-NULL and, per the contract, writable.
+        unsafe { out_len.write(needed) };
+        if needed > capacity {
+            return Err(Error::BufferTooSmall { needed, capacity });
+        }
+        Ok(())
+    })
+}
+
+/// Stores in `*out_ms` when `directory` last reported `nick` present or listed it in a
+/// peerlist, in milliseconds of the tracker's clock (see nt_options: `clock`). A gone report
+/// does not change it: it stays the last time the nick was seen there.
+///
+/// Returns NT_STATUS_NOT_FOUND if `directory` has no report of `nick` (since the nick was last
+/// forgotten), NT_STATUS_NULL_ARGUMENT or an NT_STATUS_NICK_* code on bad input; `*out_ms` is
+/// then untouched.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nt_last_seen(
+    tracker: *const nt_tracker,
+    nick: *const c_char,
+    directory: u64,
+    out_ms: *mut u64,
+) -> nt_status {
+    call(|| {
+        // SAFETY: per the contract, a live tracker from nt_new and a valid C string.
+        let (tracker, nick) = unsafe { (borrow(tracker, "tracker")?, nick_arg(nick)?) };
+        let out_ms = non_null(out_ms, "out_ms")?;
+        let seen = tracker.locked(|state| state.last_seen(nick.as_str(), directory))?;
+        let seen = seen.ok_or_else(|| Error::NotFound {
+            what: format!("nick {:?} on directory {directory}", nick.as_str()),
+        })?;
+        // SAFETY: non-NULL and, per the contract, writable.
+        unsafe { out_ms.write(seen) };
+        Ok(())
+    })
+}
+
+/// Stores in `*out_ms` the latest time any directory reported `nick` present or listed it
+/// (the latest nt_last_seen() over its directories). Returns NT_STATUS_NOT_FOUND if the
+/// tracker does not hold `nick`, otherwise as nt_last_seen().
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nt_last_seen_anywhere(
+    tracker: *const nt_tracker,
+    nick: *const c_char,
+    out_ms: *mut u64,
+) -> nt_status {
+    call(|| {
+        // SAFETY: per the contract, a live tracker from nt_new and a valid C string.
+        let (tracker, nick) = unsafe { (borrow(tracker, "tracker")?, nick_arg(nick)?) };
+        let out_ms = non_null(out_ms, "out_ms")?;
+        let seen = tracker.locked(|state| state.last_seen_anywhere(nick.as_str()))?;
+        let seen = seen.ok_or_else(|| Error::NotFound {
+            what: format!("nick {:?}", nick.as_str()),
+        })?;
+        // SAFETY: non-NULL and, per the contract, writable.
+        unsafe { out_ms.write(seen) };
+        Ok(())
+    })
+}
+
+/// One directory's view and health, filled by nt_get_directory_stats(). Times are
+/// milliseconds of the tracker's clock; 0 means never.
+#[repr(C)]
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct nt_directory_stats {
+    /// Nicks the directory reports present (whether it is connected or not).
+    pub nicks: usize,
+    pub connected: bool,
+    /// Whether a peerlist is being received in chunks (nt_peerlist_begin()).
+    pub snapshot_open: bool,
+    /// When its last complete peerlist arrived (synced or committed); 0 if none has.
+    pub last_peerlist_ms: u64,
+    /// When its last single report (nt_update() and the like) arrived; 0 if none has.
+    pub last_report_ms: u64,
+    /// Complete peerlists and single reports received since the directory became known.
+    pub peerlists: u64,
+    pub reports: u64,
+}
+
+/// Fills `*out_stats` with `directory`'s view and health.
+///
+/// Returns NT_STATUS_NOT_FOUND if the tracker does not know `directory`, NT_STATUS_NULL_ARGUMENT
+/// if `tracker` or `out_stats` is NULL; `*out_stats` is then untouched.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nt_get_directory_stats(
+    tracker: *const nt_tracker,
+    directory: u64,
+    out_stats: *mut nt_directory_stats,
+) -> nt_status {
+    call(|| {
+        // SAFETY: per the contract, a live tracker from nt_new.
+        let tracker = unsafe { borrow(tracker, "tracker")? };
+        let out_stats = non_null(out_stats, "out_stats")?;
+        let stats = tracker.locked(|state| state.directory_stats(directory))?;
+        let DirectoryStats {
+            nicks,
+            connected,
+            snapshot_open,
+            last_peerlist_at,
+            last_report_at,
+            peerlists,
+            reports,
+        } = stats.ok_or_else(|| unknown_directory(directory))?;
+        let stats = nt_directory_stats {
+            nicks,
+            connected,
+            snapshot_open,
+            last_peerlist_ms: last_peerlist_at.unwrap_or(0),
+            last_report_ms: last_report_at.unwrap_or(0),
+            peerlists,
+            reports,
+        };
+        // SAFETY: non-NULL and, per the contract, writable and aligned.
+        unsafe { out_stats.write(stats) };
+        Ok(())
+    })
+}
+
+fn unknown_directory(directory: u64) -> Error {
+    Error::NotFound {
+        what: format!("directory {directory}"),
+    }
+}
+
+/// Calls `visit(user_data, nick)` for every nick `directory` reports present (whether it is
+/// connected or not), in no particular order: the directory's own list. A snapshot, visited
+/// without the lock, like nt_for_each_active_nick() (same rules).
+///
+/// Returns NT_STATUS_NOT_FOUND if the tracker does not know `directory`,
+/// NT_STATUS_NULL_ARGUMENT if `tracker` or `visit` is NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nt_for_each_directory_nick(
+    tracker: *const nt_tracker,
+    directory: u64,
+    visit: nt_nick_callback,
+    user_data: *mut c_void,
+) -> nt_status {
+    call(|| {
+        // SAFETY: per the contract, a live tracker from nt_new.
+        let tracker = unsafe { borrow(tracker, "tracker")? };
+        let visit = visit.ok_or_else(|| Error::null("visit"))?;
+        let snapshot = tracker
+            .locked(|state| {
+                state
+                    .directory_nicks(directory)
+                    .map(NulTerminatedNicks::new)
+            })?
+            .ok_or_else(|| unknown_directory(directory))?;
+        delivery::visit(tracker, || {
+            // SAFETY: the caller provides a visitor that may be called with user_data.
+            unsafe { snapshot.deliver(visit, user_data) }
+        })
+    })
+}
+
+/// Copies the nicks `directory` reports present into `out_nicks`, packed as by
+/// nt_active_nicks_packed() (same two-call pattern), and stores their length in `*out_len`.
+///
+/// Returns NT_STATUS_NOT_FOUND if the tracker does not know `directory`, otherwise as
+/// nt_active_nicks_packed().
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nt_directory_nicks_packed(
+    tracker: *const nt_tracker,
+    directory: u64,
+    out_nicks: *mut c_char,
+    capacity: usize,
+    out_len: *mut usize,
+) -> nt_status {
+    call(|| {
+        // SAFETY: per the contract, a live tracker from nt_new.
+        let tracker = unsafe { borrow(tracker, "tracker")? };
+        let out_len = non_null(out_len, "out_len")?;
+        if capacity > 0 {
+            non_null(out_nicks, "out_nicks")?;
+        }
         let needed = tracker.locked(|state| {
-            let nicks = state.active_nicks();
-            let needed: usize = nicks.iter().map(|nick| nick.len() + 1).sum();
-            if needed <= capacity && needed > 0 {
-                // SAFETY: the caller provides `capacity` >= needed > 0 writable bytes at
-                // out_nicks, which is therefore not NULL.
-                let out = unsafe { std::slice::from_raw_parts_mut(out_nicks.cast::<u8>(), needed) };
-                let mut at = 0;
-                for nick in nicks {
-                    out[at..at + nick.len()].copy_from_slice(nick.as_bytes());
-                    out[at + nick.len()] = 0;
-                    at += nick.len() + 1;
+            let nicks = state.directory_nicks(directory)?;
+            Some(copy_packed(nicks, out_nicks, capacity))
+        })?;
+        let needed = needed.ok_or_else(|| unknown_directory(directory))?;
+        // SAFETY: non-NULL and, per the contract, writable.
+        unsafe { out_len.write(needed) };
+        if needed > capacity {
+            return Err(Error::BufferTooSmall { needed, capacity });
+        }
+        Ok(())
+    })
+}
+
+/// Copies every known directory's id into `out_directories` (in no particular order) and
+/// stores how many there are in `*out_len`, with the two-call pattern of
+/// nt_active_directories().
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nt_directories(
+    tracker: *const nt_tracker,
+    out_directories: *mut u64,
+    capacity: usize,
+    out_len: *mut usize,
+) -> nt_status {
+    call(|| {
+        // SAFETY: per the contract, a live tracker from nt_new.
+        let tracker = unsafe { borrow(tracker, "tracker")? };
+        let out_len = non_null(out_len, "out_len")?;
+        if capacity > 0 {
+            non_null(out_directories, "out_directories")?;
+        }
+        let needed = tracker.locked(|state| {
+            let needed = state.directories().count();
+            if needed <= capacity {
+                for (index, directory) in state.directories().enumerate() {
+                    // SAFETY: index < needed <= capacity writable, aligned slots, not NULL
+                    // since capacity >= needed > 0 here.
+                    unsafe { out_directories.add(index).write(directory) };
                 }
             }
             needed

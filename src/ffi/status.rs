@@ -12,7 +12,7 @@ use std::ffi::{CString, c_char};
 use thiserror::Error;
 
 use super::boundary::catch_panic;
-use crate::presence::{LimitError, NickError, PeerlistError, SyncError};
+use crate::presence::{ChangeError, LimitError, NickError, PeerlistError};
 
 /// The result of every `nt_*` call that can fail.
 ///
@@ -61,10 +61,20 @@ pub enum nt_status {
     /// all its events delivered), but a callback reported an error with
     /// nt_report_callback_error(); nt_take_callback_error() returns it.
     CallbackFailed = 13,
+    /// The directory has no peerlist open (nt_peerlist_add(), nt_peerlist_commit(),
+    /// nt_peerlist_abort() before nt_peerlist_begin(), or after a commit, an abort, a full
+    /// sync, a disconnection or a removal closed it). Nothing was changed.
+    NoSnapshot = 14,
+    /// The tracker's clock read an earlier time than it did before: the call, which needed
+    /// the time, was refused. Nothing was changed.
+    ClockWentBackwards = 15,
+    /// The nick, (nick, directory) pair or directory asked about is not known to the tracker
+    /// (nt_last_seen(), nt_get_directory_stats() and the like). Nothing was written.
+    NotFound = 16,
 }
 
 impl nt_status {
-    const ALL: [nt_status; 14] = [
+    const ALL: [nt_status; 17] = [
         nt_status::Ok,
         nt_status::NullArgument,
         nt_status::NickEmpty,
@@ -79,6 +89,9 @@ impl nt_status {
         nt_status::DirectoryLimit,
         nt_status::InvalidArgument,
         nt_status::CallbackFailed,
+        nt_status::NoSnapshot,
+        nt_status::ClockWentBackwards,
+        nt_status::NotFound,
     ];
 
     fn from_code(code: u32) -> Option<nt_status> {
@@ -101,6 +114,9 @@ impl nt_status {
             nt_status::DirectoryLimit => c"the tracker's directory limit is reached",
             nt_status::InvalidArgument => c"an argument has an invalid value",
             nt_status::CallbackFailed => c"a callback reported an error",
+            nt_status::NoSnapshot => c"the directory has no peerlist open",
+            nt_status::ClockWentBackwards => c"the clock went backwards",
+            nt_status::NotFound => c"not known to the tracker",
         }
     }
 }
@@ -129,6 +145,12 @@ pub enum Error {
     InvalidArgument { arg: &'static str, reason: String },
     #[error("a callback reported an error (nt_take_callback_error() returns it)")]
     CallbackFailed,
+    #[error("directory {directory} has no peerlist open (nt_peerlist_begin() first)")]
+    NoSnapshot { directory: u64 },
+    #[error("the clock went backwards: it read {now} ms after reading {last} ms")]
+    ClockWentBackwards { last: u64, now: u64 },
+    #[error("{what} is not known to the tracker")]
+    NotFound { what: String },
 }
 
 /// A bad packed peerlist, as the `nicks` argument: the bad entry is named by its index.
@@ -154,11 +176,20 @@ impl From<Infallible> for Error {
     }
 }
 
-impl From<SyncError> for Error {
-    fn from(error: SyncError) -> Self {
+/// Each refusal of the core has its own status.
+impl From<ChangeError> for Error {
+    fn from(error: ChangeError) -> Self {
         match error {
-            SyncError::Peerlist(error) => error.into(),
-            SyncError::Limit(error) => error.into(),
+            ChangeError::Limit(error) => error.into(),
+            ChangeError::Peerlist(error) => error.into(),
+            ChangeError::NoSnapshot { directory } => Error::NoSnapshot { directory },
+            ChangeError::ClockWentBackwards { last, now } => {
+                Error::ClockWentBackwards { last, now }
+            }
+            ChangeError::ReportCountMismatch { .. } => Error::InvalidArgument {
+                arg: "count",
+                reason: error.to_string(),
+            },
         }
     }
 }
@@ -185,6 +216,9 @@ impl Error {
             Error::Limit(LimitError::Directories { .. }) => nt_status::DirectoryLimit,
             Error::InvalidArgument { .. } => nt_status::InvalidArgument,
             Error::CallbackFailed => nt_status::CallbackFailed,
+            Error::NoSnapshot { .. } => nt_status::NoSnapshot,
+            Error::ClockWentBackwards { .. } => nt_status::ClockWentBackwards,
+            Error::NotFound { .. } => nt_status::NotFound,
         }
     }
 
@@ -351,6 +385,17 @@ mod tests {
                 nt_status::InvalidArgument,
             ),
             (Error::CallbackFailed, nt_status::CallbackFailed),
+            (Error::NoSnapshot { directory: 1 }, nt_status::NoSnapshot),
+            (
+                Error::ClockWentBackwards { last: 2, now: 1 },
+                nt_status::ClockWentBackwards,
+            ),
+            (
+                Error::NotFound {
+                    what: "directory 1".into(),
+                },
+                nt_status::NotFound,
+            ),
         ];
         let statuses: HashSet<u32> = errors.iter().map(|(e, _)| e.status() as u32).collect();
         assert_eq!(statuses.len(), nt_status::ALL.len() - 1, "all but OK");

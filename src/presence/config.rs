@@ -1,7 +1,10 @@
-//! What a tracker is configured with: how it picks a directory for a nick, and the limits
-//! that keep a flood of fake nicks or directories from exhausting memory.
+//! What a tracker is configured with (how it picks a directory for a nick, the limits that
+//! keep a flood of fake nicks or directories from exhausting memory, how long presence lasts
+//! without news) and why it refuses a change.
 
 use thiserror::Error;
+
+use super::packed::PeerlistError;
 
 /// A directory server, identified by a number the caller chooses.
 pub type DirectoryId = u64;
@@ -16,6 +19,10 @@ pub enum PickMode {
     Random,
     /// In turn, per nick: deterministic, for tests.
     RoundRobin,
+    /// The same directory for a nick while the nick stays active there, as a taker keeps the
+    /// directory of a private-message session; when it does not, another of its active
+    /// directories, chosen at random, from then on.
+    Sticky,
 }
 
 /// Caps that keep a flood of fake nicks or directories from exhausting memory. `None` means
@@ -28,11 +35,29 @@ pub struct Limits {
     pub max_directories: Option<usize>,
 }
 
-/// Everything settable when a tracker is created.
+/// How long presence lasts without news, in milliseconds of the tracker's clock. `None` is
+/// off. They act only in [`NickTracker::expire`](super::NickTracker::expire).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Expiry {
+    /// A (nick, directory) pair not refreshed (by a present report or a listing) within this
+    /// counts as gone on that directory: for directories that never send a peerlist.
+    pub presence_ttl_ms: Option<u64>,
+    /// A single gone report takes effect only if no present report for the same pair arrives
+    /// within this: a directory reports a connection that a peer is replacing as gone moments
+    /// before the new one is up. Peerlists, commits and removals act at once.
+    pub gone_grace_ms: Option<u64>,
+    /// A directory disconnected for this long is removed, as by
+    /// [`remove_directory`](super::NickTracker::remove_directory).
+    pub disconnected_hold_ms: Option<u64>,
+}
+
+/// Everything settable when a tracker is created, except its clock
+/// ([`NickTracker::with_clock`](super::NickTracker::with_clock)).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Config {
     pub limits: Limits,
     pub pick: PickMode,
+    pub expiry: Expiry,
 }
 
 /// A change refused because it would exceed a [`Limits`] cap. The tracker is unchanged.
@@ -42,6 +67,21 @@ pub enum LimitError {
     Nicks { held: usize, limit: usize },
     #[error("directory limit reached: the tracker knows {limit} directories")]
     Directories { limit: usize },
+}
+
+/// Why a change was refused. The tracker is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum ChangeError {
+    #[error(transparent)]
+    Limit(#[from] LimitError),
+    #[error(transparent)]
+    Peerlist(#[from] PeerlistError),
+    #[error("directory {directory} has no peerlist open (begin one first)")]
+    NoSnapshot { directory: DirectoryId },
+    #[error("the clock went backwards: it read {now} ms after reading {last} ms")]
+    ClockWentBackwards { last: u64, now: u64 },
+    #[error("{nicks} nicks but {flags} present flags")]
+    ReportCountMismatch { nicks: usize, flags: usize },
 }
 
 impl Limits {

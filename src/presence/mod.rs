@@ -48,23 +48,28 @@
 //! proportion to the total state, only to its own list and events.
 #![forbid(unsafe_code)]
 
+mod clock;
 mod config;
+mod directories;
 mod events;
+mod expiry;
 mod hashing;
 mod nick;
 mod packed;
 mod queries;
 mod records;
 mod slab;
+mod snapshot;
 mod sync;
 #[cfg(test)]
 mod testing;
 mod tracker;
 
-pub use config::{Config, DirectoryId, LimitError, Limits, PickMode};
+pub use clock::{Clock, monotonic};
+pub use config::{ChangeError, Config, DirectoryId, Expiry, LimitError, Limits, PickMode};
+pub use directories::DirectoryStats;
 pub use events::{Event, EventKind, Events};
 pub use nick::{MAX_NICK_LEN, Nick, NickError};
 pub use packed::{PackedNicks, PeerlistError};
 pub use queries::Stats;
-pub use sync::SyncError;
 pub use tracker::NickTracker;

@@ -51,6 +51,26 @@ impl NickTracker {
                 self.nicks[nick_key].pick_cursor = (cursor + 1) as u32;
                 cursor
             }
+            PickMode::Sticky => {
+                // The cursor holds the picked directory's key + 1 (0: none yet).
+                let kept = record.pick_cursor.checked_sub(1).and_then(|key| {
+                    let report = record.reports.iter().find(|r| r.directory == key)?;
+                    self.counts(report).then_some(self.directories[key].id)
+                });
+                if kept.is_some() {
+                    return kept;
+                }
+                let index = self.rng.below(choices);
+                let report = record
+                    .reports
+                    .iter()
+                    .filter(|report| self.counts(report))
+                    .nth(index)
+                    .expect("live counts the reports that count");
+                let (key, id) = (report.directory, self.directories[report.directory].id);
+                self.nicks[nick_key].pick_cursor = key + 1;
+                return Some(id);
+            }
         };
         self.active_directories(nick).nth(index)
     }

@@ -14,7 +14,7 @@ use super::sync::PeerlistMemo;
 pub(crate) type NickKey = Key;
 pub(crate) type DirectoryKey = Key;
 
-/// Directory keys below this have a bit in [`NickRecord`]'s two bit words.
+/// Directory keys below this have a bit in [`NickRecord::reported_bits`].
 const BITS: DirectoryKey = u64::BITS;
 
 pub(crate) struct NickRecord {
@@ -28,10 +28,6 @@ pub(crate) struct NickRecord {
     pub present: u32,
     /// Next position for round-robin picks.
     pub pick_cursor: u32,
-    /// Bit `k` is whether the directory with key `k` (< 64) reports the nick present: the
-    /// reports' `present` flags again, so that the most common update, a directory
-    /// repeating a report, is answered from the record without reading the reports.
-    present_bits: u64,
     /// Bit `k` is whether the directory with key `k` (< 64) has a report here at all, so
     /// that a directory's first report of the nick needs no scan to know it is the first.
     reported_bits: u64,
@@ -41,13 +37,18 @@ pub(crate) struct NickRecord {
     pub reports: Vec<Report>,
 }
 
-/// A nick's link to one directory that reported it (12 bytes: a nick has one per directory).
+/// A nick's link to one directory that reported it (24 bytes: a nick has one per directory).
 pub(crate) struct Report {
     pub directory: DirectoryKey,
     /// Index of the nick's entry in that directory's `members`.
     pub slot: u32,
+    /// When the directory last reported the nick present, in clock milliseconds, unless a
+    /// later peerlist listed it: see [`NickTracker::last_seen`](super::NickTracker::last_seen).
+    pub last_seen: u64,
     /// Whether the directory's latest report says present (counted only while connected).
     pub present: bool,
+    /// Whether the pair has a presence deadline queued (with a presence TTL set).
+    pub ttl_queued: bool,
 }
 
 /// A directory's link back to one nick it reported.
@@ -62,9 +63,21 @@ pub(crate) struct Directory {
     pub connected: bool,
     /// Stamp of the latest peerlist; the members it listed carry the same stamp.
     pub sync_stamp: u32,
+    /// The stamp of the peerlist being received in chunks, if one is open: its members carry
+    /// it once listed (or reported present) since it began.
+    pub snapshot: Option<u32>,
     pub members: Vec<Member>,
+    /// How many members the directory reports present.
+    pub present: usize,
     /// The last peerlist, for matching the next one against it.
     pub memo: PeerlistMemo,
+    /// When it was last disconnected (clock milliseconds).
+    pub disconnected_at: u64,
+    pub last_peerlist_at: Option<u64>,
+    pub last_report_at: Option<u64>,
+    /// Peerlists completed (synced or committed), and single reports recorded.
+    pub peerlists: u64,
+    pub reports: u64,
 }
 
 impl NickRecord {
@@ -75,7 +88,6 @@ impl NickRecord {
             live: 0,
             present: 0,
             pick_cursor: 0,
-            present_bits: 0,
             reported_bits: 0,
             reports: Vec::new(),
         }
@@ -95,16 +107,6 @@ impl NickRecord {
         scan()
     }
 
-    /// Whether the directory with this key reports the nick present, if the record can tell
-    /// without reading the reports (keys under 64).
-    pub fn present_on(&self, directory: DirectoryKey) -> Option<bool> {
-        let known = (directory < BITS).then(|| self.present_bits & (1 << directory) != 0);
-        debug_assert!(
-            known.is_none_or(|bit| bit == (self.reports_present(directory) == Some(true)))
-        );
-        known
-    }
-
     /// Whether the directory's report says present, reading the reports; `None` if it has
     /// none.
     pub fn reports_present(&self, directory: DirectoryKey) -> Option<bool> {
@@ -122,12 +124,14 @@ impl NickRecord {
         self.reports.push(Report {
             directory,
             slot,
+            last_seen: 0,
             present: false,
+            ttl_queued: false,
         });
         self.reports.len() - 1
     }
 
-    /// Removes the report at `position` with its bits (the directory's key may be reused by
+    /// Removes the report at `position` with its bit (the directory's key may be reused by
     /// a new directory); returns whether it said present.
     pub fn remove_report(&mut self, position: usize) -> bool {
         let directory = self.reports[position].directory;
@@ -140,18 +144,9 @@ impl NickRecord {
         was_present
     }
 
-    /// Sets the report at `position` present or gone, with its bit.
+    /// Sets the report at `position` present or gone.
     pub fn set_report(&mut self, position: usize, present: bool) {
-        let report = &mut self.reports[position];
-        report.present = present;
-        if report.directory < BITS {
-            let bit = 1 << report.directory;
-            self.present_bits = if present {
-                self.present_bits | bit
-            } else {
-                self.present_bits & !bit
-            };
-        }
+        self.reports[position].present = present;
     }
 }
 
@@ -161,9 +156,22 @@ impl Directory {
             id,
             connected: true,
             sync_stamp: 0,
+            snapshot: None,
             members: Vec::new(),
+            present: 0,
             memo: PeerlistMemo::default(),
+            disconnected_at: 0,
+            last_peerlist_at: None,
+            last_report_at: None,
+            peerlists: 0,
+            reports: 0,
         }
+    }
+
+    /// Notes a single report received at `now`.
+    pub fn note_report(&mut self, now: u64) {
+        self.reports += 1;
+        self.last_report_at = Some(now);
     }
 
     /// A stamp no member carries yet. Members start at 0, which is never handed out.
@@ -183,28 +191,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_bits_follow_the_reports() {
+    fn the_bit_follows_the_reports() {
         let mut record = NickRecord::new("alice", 1);
         for directory in [3, 70, 5] {
             let position = record.add_report(directory, 0);
             record.set_report(position, true);
         }
         assert_eq!(record.position(70), Some(1));
-        assert_eq!(
-            (record.present_on(3), record.present_on(70)),
-            (Some(true), None)
-        );
         record.set_report(0, false);
-        assert_eq!(record.present_on(3), Some(false));
+        assert_eq!(record.reports_present(3), Some(false));
         assert!(!record.remove_report(0), "it said gone");
         assert!(record.remove_report(1), "directory 5 said present");
         assert_eq!((record.position(3), record.position(5)), (None, None));
         assert_eq!(record.reports_present(70), Some(true));
-        assert_eq!(
-            record.present_on(5),
-            Some(false),
-            "a reused key starts clean"
-        );
+        assert_eq!(record.reports_present(5), None, "a reused key starts clean");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! A vector with stable `u32` keys and slot reuse.
 //!
 //! Nicks and directories refer to each other by these keys instead of by name or by pointer:
-//! 4 bytes per reference, no hashing to follow one, and no `unsafe`.
+//! 4 bytes per reference, no hashing to follow one, and no `unsafe`. A slot's generation
+//! counts its removals, so that a reference kept for later (an expiry deadline) can tell
+//! whether its slot still holds the same entry.
 
 use std::ops::{Index, IndexMut};
 
@@ -9,6 +11,7 @@ pub type Key = u32;
 
 pub struct Slab<T> {
     entries: Vec<Option<T>>,
+    generations: Vec<u32>,
     vacant: Vec<Key>,
 }
 
@@ -16,6 +19,7 @@ impl<T> Default for Slab<T> {
     fn default() -> Self {
         Slab {
             entries: Vec::new(),
+            generations: Vec::new(),
             vacant: Vec::new(),
         }
     }
@@ -30,6 +34,10 @@ impl<T> Slab<T> {
         self.entries.get(key as usize)?.as_ref()
     }
 
+    pub fn get_mut(&mut self, key: Key) -> Option<&mut T> {
+        self.entries.get_mut(key as usize)?.as_mut()
+    }
+
     pub fn insert(&mut self, value: T) -> Key {
         if let Some(key) = self.vacant.pop() {
             self.entries[key as usize] = Some(value);
@@ -41,7 +49,14 @@ impl<T> Slab<T> {
             .filter(|&key| key != Key::MAX)
             .expect("fewer than u32::MAX live entries");
         self.entries.push(Some(value));
+        self.generations.push(0);
         key
+    }
+
+    /// How many times the slot at `key` has been vacated: with the key, it names one entry
+    /// for good.
+    pub fn generation(&self, key: Key) -> u32 {
+        self.generations.get(key as usize).copied().unwrap_or(0)
     }
 
     /// Removes and returns the entry at `key`, which must be occupied.
@@ -49,6 +64,7 @@ impl<T> Slab<T> {
         let value = self.entries[key as usize]
             .take()
             .expect("slab key refers to a vacant slot");
+        self.generations[key as usize] = self.generations[key as usize].wrapping_add(1);
         self.vacant.push(key);
         value
     }
@@ -97,6 +113,11 @@ mod tests {
         assert_eq!(slab.len(), 1);
         let c = slab.insert("c");
         assert_eq!(c, a, "the vacant slot is reused");
+        assert_eq!(
+            (slab.generation(a), slab.generation(b)),
+            (1, 0),
+            "with a new generation"
+        );
         assert_eq!(slab.iter().collect::<Vec<_>>(), [(a, &"c"), (b, &"b")]);
     }
 }

@@ -20,3 +20,24 @@ pub fn summary(events: &Events) -> Vec<(&'static str, String, DirectoryId)> {
         })
         .collect()
 }
+
+/// A clock the test sets by hand, shared with the tracker.
+#[derive(Clone, Default)]
+pub struct FakeClock(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl FakeClock {
+    pub fn set(&self, ms: u64) {
+        self.0.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn clock(&self) -> super::Clock {
+        let time = self.0.clone();
+        Box::new(move || time.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+/// A tracker on a fake clock (at 0) with `config`.
+pub fn tracker_at_zero(config: super::Config) -> (super::NickTracker, FakeClock) {
+    let clock = FakeClock::default();
+    (super::NickTracker::with_clock(config, clock.clock()), clock)
+}

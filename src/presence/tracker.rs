@@ -1,16 +1,21 @@
-//! The tracker's state and the changes single reports, removals and connection changes make.
-//! Peerlists are in [`super::sync`], queries in [`super::queries`].
+//! The tracker's state and the changes single reports make, alone or in batches. Peerlists
+//! are in [`super::sync`] and [`super::snapshot`], directory changes in
+//! [`super::directories`], time in [`super::expiry`], queries in [`super::queries`].
 
 use std::collections::HashMap;
 use std::fmt;
 
-use super::config::{Config, DirectoryId, LimitError};
+use super::clock::{self, Clock, Time};
+use super::config::{ChangeError, Config, DirectoryId};
 use super::events::{Events, Ledger, Order};
+use super::expiry::{Expiries, Pair};
 use super::hashing::{DirectoryIdHasher, NickIndex, SplitMix64};
 use super::nick::Nick;
+use super::packed::PackedNicks;
 use super::records::{Directory, DirectoryKey, Member, NickKey, NickRecord};
 use super::slab::Slab;
 use super::sync::SyncState;
+use super::sync::memo::Listing;
 
 /// Per-nick presence across directories. See the [module documentation](super) for the rules.
 pub struct NickTracker {
@@ -19,16 +24,20 @@ pub struct NickTracker {
     pub(super) directory_keys: HashMap<DirectoryId, DirectoryKey, DirectoryIdHasher>,
     pub(super) directories: Slab<Directory>,
     pub(super) connected_directories: usize,
+    /// How many directories have a peerlist open (so single reports need not look).
+    pub(super) open_snapshots: usize,
     pub(super) ledger: Ledger,
     pub(super) config: Config,
     pub(super) rng: SplitMix64,
     pub(super) sync: SyncState,
+    pub(super) time: Time,
+    pub(super) expiries: Expiries,
 }
 
 /// What made a report change, for [`NickTracker::set_report`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Source {
-    /// The directory's own peerlist, which its memo is about to describe.
+    /// The directory's own full peerlist, which its memo is about to describe.
     OwnPeerlist,
     /// Anything else: the directory's memo must note it.
     Other,
@@ -45,17 +54,27 @@ impl NickTracker {
         Self::default()
     }
 
+    /// A tracker whose clock is std's monotonic clock ([`clock::monotonic`]).
     pub fn with_config(config: Config) -> Self {
+        Self::with_clock(config, clock::monotonic())
+    }
+
+    /// A tracker reading time from `clock` (milliseconds), at most once per call: for tests
+    /// (a fake clock) and for callers with a clock of their own.
+    pub fn with_clock(config: Config, clock: Clock) -> Self {
         NickTracker {
             index: NickIndex::new(),
             nicks: Slab::default(),
             directory_keys: HashMap::default(),
             directories: Slab::default(),
             connected_directories: 0,
+            open_snapshots: 0,
             ledger: Ledger::default(),
             config,
             rng: SplitMix64::from_entropy(),
             sync: SyncState::default(),
+            time: Time::new(clock),
+            expiries: Expiries::new(config.expiry),
         }
     }
 
@@ -73,141 +92,168 @@ impl NickTracker {
         nick: Nick<'_>,
         directory: DirectoryId,
         present: bool,
-    ) -> Result<&Events, LimitError> {
+    ) -> Result<&Events, ChangeError> {
         if present {
             self.mark_present(nick, directory)
         } else {
-            Ok(self.mark_gone(nick, directory))
+            self.mark_gone(nick, directory)
         }
     }
 
     /// Records that `directory` reports `nick` present. The nick joins if no connected
     /// directory reported it present before. Fails only when a new nick or directory would
-    /// exceed a limit, and then changes nothing.
+    /// exceed a limit, or the clock went backwards, and then changes nothing.
     pub fn mark_present(
         &mut self,
         nick: Nick<'_>,
         directory: DirectoryId,
-    ) -> Result<&Events, LimitError> {
+    ) -> Result<&Events, ChangeError> {
         self.ledger.begin();
         let hash = self.index.hash(nick.as_str().as_bytes());
         let known_nick = self.find_hashed(hash, nick.as_str());
         let known_directory = self.directory_keys.get(&directory).copied();
-        // The common case: a directory repeating itself.
-        if let (Some(nick_key), Some(directory_key)) = (known_nick, known_directory) {
-            let record = &self.nicks[nick_key];
-            if record.present_on(directory_key) == Some(true) {
-                return Ok(self.ledger.finish(Order::AsHappened));
-            }
-            if let Some(position) = record.position(directory_key) {
-                self.set_report(nick_key, position, true, Source::Other);
-                return Ok(self.ledger.finish(Order::AsHappened));
-            }
-        }
-        // The directory limit first, as for peerlists, so both report the same refusal.
         if known_directory.is_none() {
             self.config.limits.check_directory(self.directories.len())?;
         }
         if known_nick.is_none() {
             self.config.limits.check_nicks(self.nicks.len(), 1)?;
         }
+        let now = self.time.now()?;
         let directory_key = known_directory.unwrap_or_else(|| self.insert_directory(directory));
         let nick_key = known_nick.unwrap_or_else(|| self.insert_nick(nick, hash));
-        let position = self.add_report(nick_key, directory_key);
-        self.set_report(nick_key, position, true, Source::Other);
+        self.directories[directory_key].note_report(now);
+        self.report_present(nick_key, directory_key, now);
         Ok(self.ledger.finish(Order::AsHappened))
     }
 
     /// Records that `directory` reports `nick` gone. The nick leaves if this was the last
-    /// connected directory reporting it present.
-    pub fn mark_gone(&mut self, nick: Nick<'_>, directory: DirectoryId) -> &Events {
+    /// connected directory reporting it present, or, with a grace period set, once it passes
+    /// without a present report ([`NickTracker::expire`]). Fails only when the clock went
+    /// backwards.
+    pub fn mark_gone(
+        &mut self,
+        nick: Nick<'_>,
+        directory: DirectoryId,
+    ) -> Result<&Events, ChangeError> {
         self.ledger.begin();
         if let Some(nick_key) = self.find_nick(nick.as_str())
             && let Some(&directory_key) = self.directory_keys.get(&directory)
             && let Some(position) = self.nicks[nick_key].position(directory_key)
         {
-            self.set_report(nick_key, position, false, Source::Other);
+            let now = self.time.now()?;
+            self.directories[directory_key].note_report(now);
+            self.report_gone(nick_key, directory_key, position, now);
         }
-        self.ledger.finish(Order::AsHappened)
+        Ok(self.ledger.finish(Order::AsHappened))
     }
 
-    /// Forgets everything `directory` reported, as when it is dropped for good. Nicks that no
-    /// remaining connected directory reports present leave. `None` if the directory is not
-    /// known.
-    pub fn remove_directory(&mut self, directory: DirectoryId) -> Option<&Events> {
-        self.ledger.begin();
-        let directory_key = self.directory_keys.remove(&directory)?;
-        let removed = self.directories.remove(directory_key);
-        if removed.connected {
-            self.connected_directories -= 1;
-        }
-        for member in &removed.members {
-            let record = &mut self.nicks[member.nick];
-            let position = record
-                .position(directory_key)
-                .expect("a member has a report");
-            if record.remove_report(position) {
-                record.present -= 1;
-                if removed.connected {
-                    self.ledger.lose(record, directory);
-                }
-                if record.present == 0 {
-                    self.forget(member.nick);
-                }
-            }
-        }
-        Some(self.ledger.finish(Order::LeavesByFirstSeen))
-    }
-
-    /// Marks `directory`'s connection down (`connected == false`) or back up.
-    ///
-    /// While down, the directory's reports are kept but do not count: nicks it alone reported
-    /// present leave. When it is back up they count again and those nicks join, until its
-    /// next peerlist says otherwise. Reports that arrive while it is down are recorded the
-    /// same way. An unknown directory is created in the given state (subject to the
-    /// directory limit). `None` if the directory already had that state.
-    pub fn set_directory_connected(
+    /// Applies a message's worth of single reports from one directory, in order: the nicks
+    /// of `nicks`, each reported present or gone as `present` says (one flag per nick). The
+    /// same as one `update` per nick, but all or nothing: a bad nick, a flag count that is not
+    /// the nick count, or new nicks (those reported present, counted once) beyond the nick
+    /// limit refuse the whole batch.
+    pub fn apply_reports(
         &mut self,
         directory: DirectoryId,
-        connected: bool,
-    ) -> Result<Option<&Events>, LimitError> {
+        nicks: &[u8],
+        present: &[bool],
+    ) -> Result<&Events, ChangeError> {
         self.ledger.begin();
-        let directory_key = match self.directory_keys.get(&directory) {
-            Some(&key) if self.directories[key].connected == connected => return Ok(None),
-            Some(&key) => key,
-            None => {
-                self.config.limits.check_directory(self.directories.len())?;
-                let key = self.insert_directory(directory);
-                if connected {
-                    return Ok(Some(self.ledger.finish(Order::AsHappened)));
-                }
-                key
-            }
-        };
-        let entry = &mut self.directories[directory_key];
-        entry.connected = connected;
-        let nicks = &self.nicks;
-        let present = entry
-            .members
-            .iter()
-            .map(|member| member.nick)
-            .filter(|&nick| nicks[nick].reports_present(directory_key) == Some(true));
-        let mut affected: Vec<(u64, NickKey)> =
-            present.map(|nick| (nicks[nick].activated, nick)).collect();
-        // In the order the nicks were first seen, as batch leaves are reported.
-        affected.sort_unstable();
-        if connected {
-            self.connected_directories += 1;
-            for (_, nick_key) in affected {
-                self.ledger.gain(&mut self.nicks[nick_key], directory);
-            }
-        } else {
-            self.connected_directories -= 1;
-            for (_, nick_key) in affected {
-                self.ledger.lose(&mut self.nicks[nick_key], directory);
+        let list = PackedNicks::new(nicks)?;
+        if list.len() != present.len() {
+            return Err(ChangeError::ReportCountMismatch {
+                nicks: list.len(),
+                flags: present.len(),
+            });
+        }
+        let known_directory = self.directory_keys.get(&directory).copied();
+        let adds = present.contains(&true);
+        if known_directory.is_none() && !adds {
+            // Gone reports only, from a directory it does not know: nothing to record.
+            return Ok(self.ledger.finish(Order::AsHappened));
+        }
+        if known_directory.is_none() {
+            self.config.limits.check_directory(self.directories.len())?;
+        }
+        if adds && self.config.limits.max_nicks.is_some() {
+            let reported = list.iter().zip(present).filter(|&(_, &present)| present);
+            let new = self.count_unknown(reported.map(|(nick, _)| nick));
+            self.config.limits.check_nicks(self.nicks.len(), new)?;
+        }
+        let now = self.time.now()?;
+        let directory_key = known_directory.unwrap_or_else(|| self.insert_directory(directory));
+        for (nick, &present) in list.iter().zip(present) {
+            self.directories[directory_key].note_report(now);
+            if present {
+                let nick_key = self.find_or_insert_nick(nick);
+                self.report_present(nick_key, directory_key, now);
+            } else if let Some(nick_key) = self.find_nick(nick.as_str())
+                && let Some(position) = self.nicks[nick_key].position(directory_key)
+            {
+                self.report_gone(nick_key, directory_key, position, now);
             }
         }
-        Ok(Some(self.ledger.finish(Order::LeavesByFirstSeen)))
+        Ok(self.ledger.finish(Order::AsHappened))
+    }
+
+    /// A present report of a held nick from a known directory, received at `now`.
+    fn report_present(&mut self, nick_key: NickKey, directory_key: DirectoryKey, now: u64) {
+        let record = &mut self.nicks[nick_key];
+        // The common case, a directory repeating itself, only refreshes the report.
+        let position = match record.position(directory_key) {
+            Some(position) if record.reports[position].present => {
+                record.reports[position].last_seen = now;
+                self.expiries.cancel_gone(nick_key, directory_key);
+                position
+            }
+            Some(position) => {
+                self.set_report(nick_key, position, true, Source::Other, now);
+                position
+            }
+            None => {
+                let position = self.add_report(nick_key, directory_key);
+                self.set_report(nick_key, position, true, Source::Other, now);
+                position
+            }
+        };
+        if self.open_snapshots > 0 {
+            self.stamp_for_snapshot(nick_key, directory_key, position);
+        }
+    }
+
+    /// A gone report of a held nick from a directory that has a report of it (at
+    /// `position`), received at `now`: at once, or after the grace period if one is set.
+    fn report_gone(
+        &mut self,
+        nick_key: NickKey,
+        directory_key: DirectoryKey,
+        position: usize,
+        now: u64,
+    ) {
+        let record = &self.nicks[nick_key];
+        if !record.reports[position].present {
+            return;
+        }
+        if self.expiries.defer_gone(nick_key, directory_key, now) {
+            // The report may change at expiry: the memo must not vouch for it meanwhile.
+            self.note_change(nick_key, directory_key, position);
+        } else {
+            self.set_report(nick_key, position, false, Source::Other, now);
+        }
+    }
+
+    /// A present report on a directory with a peerlist open counts as listed in it.
+    fn stamp_for_snapshot(
+        &mut self,
+        nick_key: NickKey,
+        directory_key: DirectoryKey,
+        position: usize,
+    ) {
+        let slot = self.nicks[nick_key].reports[position].slot;
+        let directory = &mut self.directories[directory_key];
+        if let Some(stamp) = directory.snapshot {
+            directory.members[slot as usize].sync_stamp = stamp;
+        }
     }
 
     pub(super) fn find_nick(&self, nick: &str) -> Option<NickKey> {
@@ -218,6 +264,17 @@ impl NickTracker {
         let nicks = &self.nicks;
         self.index
             .find(hash, nick.as_bytes(), |key| nicks[key].name.as_bytes())
+    }
+
+    /// How many distinct nicks among `nicks` the tracker does not hold yet.
+    pub(super) fn count_unknown<'n>(&self, nicks: impl Iterator<Item = Nick<'n>>) -> usize {
+        let mut unknown: Vec<&str> = nicks
+            .map(|nick| nick.as_str())
+            .filter(|nick| self.find_nick(nick).is_none())
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        unknown.len()
     }
 
     /// Adds a record for a nick the tracker does not hold, whose name hashes to `hash`.
@@ -274,35 +331,49 @@ impl NickTracker {
         }
     }
 
-    /// Sets the nick's report at `position` present or gone; false if it said so already.
+    /// Sets the nick's report at `position` present (seen at `now`) or gone; false if it
+    /// said so already.
     ///
     /// The one place a report changes: it keeps the counts and the ledger, notes the change
-    /// in the directory's peerlist memo (unless the directory's own peerlist made it), and
-    /// forgets a nick that no directory reports present any more.
+    /// in the directory's peerlist memo (unless the directory's own peerlist made it), keeps
+    /// the expiry deadlines, and forgets a nick that no directory reports present any more.
     pub(super) fn set_report(
         &mut self,
         nick_key: NickKey,
         position: usize,
         present: bool,
         source: Source,
+        now: u64,
     ) -> bool {
-        let record = &mut self.nicks[nick_key];
-        let report = &record.reports[position];
-        if report.present == present {
+        if self.nicks[nick_key].reports[position].present == present {
             return false;
         }
-        let directory = &mut self.directories[report.directory];
-        record.set_report(position, present);
+        let directory_key = self.nicks[nick_key].reports[position].directory;
+        let pair = self.pair(nick_key, directory_key);
+        // Before forget() below, which must see the note.
         if source == Source::Other {
-            // Before forget() below, which must see the note.
-            directory.memo.note_changed(nick_key);
+            self.note_change(nick_key, directory_key, position);
         }
+        let record = &mut self.nicks[nick_key];
+        let report = &mut record.reports[position];
+        let directory = &mut self.directories[directory_key];
         if present {
+            report.last_seen = now;
+        } else if let Some(listed_at) = directory.memo.listed_at(nick_key) {
+            // Its own peerlist drops it: the listing in the memo being replaced counts.
+            report.last_seen = report.last_seen.max(listed_at);
+        }
+        record.set_report(position, present);
+        if present {
+            directory.present += 1;
             record.present += 1;
             if directory.connected {
                 self.ledger.gain(record, directory.id);
             }
+            self.expiries
+                .on_present(pair, &mut record.reports[position], now);
         } else {
+            directory.present -= 1;
             record.present -= 1;
             if directory.connected {
                 self.ledger.lose(record, directory.id);
@@ -314,13 +385,52 @@ impl NickTracker {
         true
     }
 
+    /// Notes in the directory's memo that something other than its own peerlist changed (or
+    /// may change) the nick's report at `position`. The memo stops vouching for the nick, so
+    /// the time it listed it moves into the report first.
+    fn note_change(&mut self, nick_key: NickKey, directory_key: DirectoryKey, position: usize) {
+        let memo = &mut self.directories[directory_key].memo;
+        let report = &mut self.nicks[nick_key].reports[position];
+        if report.present
+            && let Some(listed_at) = memo.listed_at(nick_key)
+        {
+            report.last_seen = report.last_seen.max(listed_at);
+        }
+        let listing = memo.note_changed(nick_key);
+        self.record_listing(directory_key, listing);
+    }
+
+    /// The pair's names for good (keys with their generations), for deadlines to refer to.
+    pub(super) fn pair(&self, nick_key: NickKey, directory_key: DirectoryKey) -> Pair {
+        Pair {
+            nick: (nick_key, self.nicks.generation(nick_key)),
+            directory: (directory_key, self.directories.generation(directory_key)),
+        }
+    }
+
+    /// Writes when a dropped memo's nicks were listed into their reports (see
+    /// [`PeerlistMemo::invalidate`](super::sync::PeerlistMemo)).
+    pub(super) fn record_listing(&mut self, directory_key: DirectoryKey, listing: Option<Listing>) {
+        let Some(listing) = listing else { return };
+        for key in listing.keys {
+            // A nick just forgotten by the change that dropped the memo is gone with it.
+            if let Some(record) = self.nicks.get_mut(key)
+                && let Some(position) = record.position(directory_key)
+            {
+                let report = &mut record.reports[position];
+                report.last_seen = report.last_seen.max(listing.at);
+            }
+        }
+    }
+
     /// Drops a nick no directory reports present, with its reports of "gone".
-    fn forget(&mut self, nick_key: NickKey) {
+    pub(super) fn forget(&mut self, nick_key: NickKey) {
         let record = self.nicks.remove(nick_key);
         for report in &record.reports {
             let directory = &mut self.directories[report.directory];
             // Its key may be reused: a directory whose memo noted it must know it is stale.
             directory.memo.note_forgotten(nick_key);
+            self.expiries.cancel_gone(nick_key, report.directory);
             let members = &mut directory.members;
             members.swap_remove(report.slot as usize);
             if let Some(moved) = members.get(report.slot as usize) {
@@ -343,12 +453,11 @@ impl fmt::Debug for NickTracker {
             .finish()
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::presence::testing::{nick, nicks, summary};
-    use crate::presence::{Limits, PickMode, Stats};
+    use crate::presence::{ChangeError, LimitError, Limits, PickMode, Stats};
 
     fn directories(tracker: &NickTracker, name: &str) -> Vec<DirectoryId> {
         tracker.active_directories(name).collect()
@@ -370,11 +479,11 @@ mod tests {
             [("join", "alice".into(), 1)]
         );
         assert!(present(&mut tracker, "alice", 2).is_empty());
-        assert!(tracker.mark_gone(nick("alice"), 1).is_empty());
-        let left = summary(tracker.mark_gone(nick("alice"), 2));
+        assert!(tracker.mark_gone(nick("alice"), 1).unwrap().is_empty());
+        let left = summary(tracker.mark_gone(nick("alice"), 2).unwrap());
         assert_eq!(left, [("leave", "alice".into(), 2)]);
         assert!(
-            tracker.mark_gone(nick("alice"), 2).is_empty(),
+            tracker.mark_gone(nick("alice"), 2).unwrap().is_empty(),
             "a second departure"
         );
         assert!(tracker.is_empty() && !tracker.is_active("alice"));
@@ -390,7 +499,7 @@ mod tests {
         let mut tracker = NickTracker::new();
         present(&mut tracker, "alice", 1);
         present(&mut tracker, "alice", 2);
-        tracker.mark_gone(nick("alice"), 1);
+        tracker.mark_gone(nick("alice"), 1).unwrap();
         present(&mut tracker, "alice", 1);
         assert_eq!(directories(&tracker, "alice"), [1, 2]);
     }
@@ -398,9 +507,9 @@ mod tests {
     #[test]
     fn gone_from_a_directory_that_never_reported_the_nick_is_ignored() {
         let mut tracker = NickTracker::new();
-        assert!(tracker.mark_gone(nick("ghost"), 1).is_empty());
+        assert!(tracker.mark_gone(nick("ghost"), 1).unwrap().is_empty());
         present(&mut tracker, "alice", 1);
-        assert!(tracker.mark_gone(nick("alice"), 2).is_empty());
+        assert!(tracker.mark_gone(nick("alice"), 2).unwrap().is_empty());
         assert_eq!(
             tracker.stats().directories,
             1,
@@ -416,7 +525,7 @@ mod tests {
             present(&mut tracker, name, 1);
         }
         // "alice" returns after leaving, so she now counts as seen after "bob".
-        tracker.mark_gone(nick("alice"), 1);
+        tracker.mark_gone(nick("alice"), 1).unwrap();
         present(&mut tracker, "alice", 1);
         assert_eq!(tracker.active_nicks(), ["carol", "bob", "alice"]);
         let events = tracker.sync_peerlist(1, &nicks(&["dave", "erin"])).unwrap();
@@ -519,7 +628,7 @@ mod tests {
         present(&mut tracker, "alice", 1);
         tracker.set_directory_connected(1, false).unwrap();
         assert!(
-            tracker.mark_gone(nick("alice"), 1).is_empty(),
+            tracker.mark_gone(nick("alice"), 1).unwrap().is_empty(),
             "already left"
         );
         assert_eq!(tracker.stats().nicks, 0);
@@ -545,27 +654,20 @@ mod tests {
         let error = tracker
             .sync_peerlist(1, &nicks(&["b", "c", "a"]))
             .unwrap_err();
-        assert_eq!(error, LimitError::Nicks { held: 1, limit: 2 });
+        assert_eq!(error, LimitError::Nicks { held: 1, limit: 2 }.into());
         assert_eq!(tracker.active_nicks(), ["a"], "all or nothing");
         // Duplicates of one new nick count once.
         tracker.sync_peerlist(1, &nicks(&["a", "b", "b"])).unwrap();
-        assert_eq!(
-            tracker.mark_present(nick("c"), 1),
-            Err(LimitError::Nicks { held: 2, limit: 2 })
-        );
-        assert_eq!(
-            tracker.mark_present(nick("a"), 2),
-            Err(LimitError::Directories { limit: 1 })
-        );
+        let nick_limit = ChangeError::Limit(LimitError::Nicks { held: 2, limit: 2 });
+        let directory_limit = ChangeError::Limit(LimitError::Directories { limit: 1 });
+        assert_eq!(tracker.mark_present(nick("c"), 1), Err(nick_limit));
+        assert_eq!(tracker.mark_present(nick("a"), 2), Err(directory_limit));
         assert_eq!(
             tracker.set_directory_connected(2, true),
-            Err(LimitError::Directories { limit: 1 })
+            Err(directory_limit)
         );
         let before = tracker.stats();
-        assert_eq!(
-            tracker.sync_peerlist(2, &[]),
-            Err(LimitError::Directories { limit: 1 })
-        );
+        assert_eq!(tracker.sync_peerlist(2, &[]), Err(directory_limit));
         assert_eq!(tracker.stats(), before);
         // Known nicks and directories never hit a limit.
         assert!(tracker.mark_present(nick("b"), 1).unwrap().is_empty());
@@ -577,7 +679,7 @@ mod tests {
         let error = tracker
             .sync_peerlist(1, &nicks(&["c", "d", "e"]))
             .unwrap_err();
-        assert_eq!(error, LimitError::Nicks { held: 2, limit: 2 });
+        assert_eq!(error, LimitError::Nicks { held: 2, limit: 2 }.into());
         assert_eq!(tracker.active_nicks(), ["c", "d"]);
     }
 
@@ -604,7 +706,7 @@ mod tests {
         for directory in 1..=4 {
             present(&mut tracker, "alice", directory);
         }
-        tracker.mark_gone(nick("alice"), 4);
+        tracker.mark_gone(nick("alice"), 4).unwrap();
         let mut counts = [0usize; 5];
         for _ in 0..3000 {
             counts[tracker.pick_directory("alice").unwrap() as usize] += 1;
@@ -633,5 +735,98 @@ mod tests {
             }
         );
         assert_eq!(format!("{tracker:?}"), "NickTracker { active_nicks: 0 }");
+    }
+
+    #[test]
+    fn a_batch_applies_its_reports_in_order_or_none_of_them() {
+        let mut tracker = NickTracker::with_config(Config {
+            limits: Limits {
+                max_nicks: Some(3),
+                max_directories: None,
+            },
+            ..Config::default()
+        });
+        present(&mut tracker, "a", 1);
+        let events = tracker
+            .apply_reports(1, b"b\0a\0b\0c\0", &[true, false, false, true])
+            .unwrap();
+        let expected = [
+            ("join", "b".into(), 1),
+            ("leave", "a".into(), 1),
+            ("leave", "b".into(), 1),
+            ("join", "c".into(), 1),
+        ];
+        assert_eq!(summary(events), expected, "as they happened");
+        let before = tracker.stats();
+        let mismatch = ChangeError::ReportCountMismatch { nicks: 1, flags: 2 };
+        assert_eq!(
+            tracker.apply_reports(1, b"x\0", &[true, true]),
+            Err(mismatch)
+        );
+        let bad = tracker
+            .apply_reports(1, b"x\0\0", &[true, true])
+            .unwrap_err();
+        assert!(matches!(bad, ChangeError::Peerlist(_)));
+        let too_many = tracker.apply_reports(2, b"x\0y\0z\0", &[true, true, true]);
+        let refusal = LimitError::Nicks { held: 1, limit: 3 };
+        assert_eq!(too_many.unwrap_err(), ChangeError::Limit(refusal));
+        assert_eq!(tracker.stats(), before, "nothing changed");
+        assert!(
+            tracker
+                .apply_reports(9, b"x\0", &[false])
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            tracker.stats().directories,
+            1,
+            "gone reports make no directory"
+        );
+        let stats = tracker.directory_stats(1).unwrap();
+        assert_eq!((stats.reports, stats.nicks), (5, 1));
+    }
+
+    #[test]
+    fn sticky_picks_keep_a_directory_while_the_nick_stays_active_there() {
+        let mut tracker = NickTracker::with_config(Config {
+            pick: PickMode::Sticky,
+            ..Config::default()
+        });
+        for directory in [1, 2, 3] {
+            present(&mut tracker, "alice", directory);
+        }
+        let first = tracker.pick_directory("alice").unwrap();
+        assert!((0..20).all(|_| tracker.pick_directory("alice") == Some(first)));
+        tracker.set_directory_connected(first, false).unwrap();
+        let second = tracker.pick_directory("alice").unwrap();
+        assert_ne!(second, first, "failed over");
+        assert!((0..20).all(|_| tracker.pick_directory("alice") == Some(second)));
+        tracker.set_directory_connected(first, true).unwrap();
+        assert_eq!(
+            tracker.pick_directory("alice"),
+            Some(second),
+            "stays after failover"
+        );
+        tracker.mark_gone(nick("alice"), second).unwrap();
+        assert!(![second].contains(&tracker.pick_directory("alice").unwrap()));
+    }
+
+    #[test]
+    fn each_directory_has_its_own_view() {
+        let mut tracker = NickTracker::new();
+        tracker.sync_peerlist(1, &nicks(&["a", "b"])).unwrap();
+        present(&mut tracker, "c", 2);
+        tracker.mark_gone(nick("b"), 1).unwrap();
+        tracker.set_directory_connected(2, false).unwrap();
+        let nicks_of = |d| tracker.directory_nicks(d).unwrap().collect::<Vec<_>>();
+        assert_eq!(nicks_of(1), ["a"]);
+        assert_eq!(nicks_of(2), ["c"], "kept while disconnected");
+        assert!(tracker.directory_nicks(3).is_none());
+        let stats = tracker.directory_stats(2).unwrap();
+        assert_eq!((stats.nicks, stats.connected, stats.reports), (1, false, 1));
+        assert!(stats.last_peerlist_at.is_none() && stats.last_report_at.is_some());
+        let mut directories: Vec<_> = tracker.directories().collect();
+        directories.sort();
+        assert_eq!(directories, [1, 2]);
     }
 }

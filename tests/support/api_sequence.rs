@@ -38,7 +38,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::ffi::{CStr, CString, c_char, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use nick_tracker::{DirectoryId, EventKind, LimitError, Limits, PickMode, Stats};
+use nick_tracker::{ChangeError, DirectoryId, EventKind, LimitError, Limits, PickMode, Stats};
 
 use crate::reference_model::{ModelEvent, Outcome, Pick, ReferenceModel, edit_peerlist};
 
@@ -999,11 +999,11 @@ impl<'a> Harness<'a> {
                     ffi::NICK_LIMIT => refusal
                         .0
                         .iter()
-                        .find(|e| matches!(e, LimitError::Nicks { .. })),
+                        .find(|e| matches!(e, ChangeError::Limit(LimitError::Nicks { .. }))),
                     ffi::DIRECTORY_LIMIT => refusal
                         .0
                         .iter()
-                        .find(|e| matches!(e, LimitError::Directories { .. })),
+                        .find(|e| matches!(e, ChangeError::Limit(LimitError::Directories { .. }))),
                     _ => None,
                 };
                 let Some(reported) = reported else {
@@ -1016,8 +1016,8 @@ impl<'a> Harness<'a> {
                     reported.to_string()
                 );
                 self.count(|c| match reported {
-                    LimitError::Nicks { .. } => c.nick_limit_refusals += 1,
-                    LimitError::Directories { .. } => c.directory_limit_refusals += 1,
+                    ChangeError::Limit(LimitError::Nicks { .. }) => c.nick_limit_refusals += 1,
+                    _ => c.directory_limit_refusals += 1,
                 });
             }
         }

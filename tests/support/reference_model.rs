@@ -23,18 +23,32 @@
 //! - Join events: a nick joins when it becomes active. Every change reports its events: for a
 //!   change of many nicks, leaves in the order the nicks were first seen (the `seen` stamp:
 //!   when the nick last became active, or when first reported if not active since), then
-//!   joins in the order they happened (list order); a reconnection's joins in `seen` order.
+//!   joins in the order they happened (list order); a reconnection's joins in `seen` order;
+//!   a batch of reports, one report at a time.
 //! - Limits: a change whose result holds more nicks or knows more directories than a cap
-//!   allows is refused and changes nothing (applied, then undone). When several caps would be
-//!   exceeded, the documentation does not say which is reported, so a [`Refusal`] lists all.
-//! - Picks: random among the active directories, or round robin with a per-nick cursor kept
+//!   allows is refused and changes nothing (applied, then undone). When several refusals
+//!   apply, the documentation does not say which is reported, so a [`Refusal`] lists all.
+//! - Picks: random among the active directories; round robin with a per-nick cursor kept
 //!   while the nick is held (entry `cursor % n` of the `n` active directories, then the cursor
-//!   is that index plus one).
+//!   is that index plus one); sticky: the directory picked last while the nick is still
+//!   active there, else any active one (which the caller reports back with `picked`).
+//! - Peerlists in chunks: a snapshot remembers the nicks listed or reported present on the
+//!   directory since it began; its commit makes gone the directory's other present nicks.
+//!   Beginning again restarts it; a full peerlist, a disconnection or a removal closes it.
+//! - Time: a clock the caller sets (`set_time`), read by the calls that record a time
+//!   (reports of a known pair or adding one, peerlists, chunks, commits, batches, expire, and
+//!   disconnections while a hold is set); a reading earlier than the last accepted one
+//!   refuses the call. Every status keeps when it was last seen present (report or listing).
+//!   `expire` applies held-back gone reports whose grace passed, makes gone the statuses
+//!   not seen within the TTL, and removes directories disconnected longer than the hold.
 #![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
 
-use nick_tracker::{DirectoryId, EventKind, LimitError, Limits, PickMode, Stats};
+use nick_tracker::{
+    ChangeError, Config, DirectoryId, DirectoryStats, EventKind, Expiry, LimitError, Limits,
+    PickMode, Stats,
+};
 
 /// One event as the model predicts it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,27 +68,31 @@ impl ModelEvent {
     }
 }
 
-/// Why the model refuses a change: every cap it would exceed (never empty). The tracker must
-/// report one of them.
+/// Why the model refuses a change: every refusal that applies (never empty). The tracker
+/// must report one of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal(pub Vec<LimitError>);
+pub struct Refusal(pub Vec<ChangeError>);
 
 impl Refusal {
-    pub fn allows(&self, error: &LimitError) -> bool {
-        self.0.contains(error)
+    pub fn allows<E: Clone + Into<ChangeError>>(&self, error: &E) -> bool {
+        self.0.contains(&error.clone().into())
     }
 }
 
 pub type Outcome = Result<Vec<ModelEvent>, Refusal>;
+
+/// What `expire` may report: the events, each leave with every directory it may name (a nick
+/// whose statuses lapse on several directories at once leaves with one of them).
+pub type Expired = Result<Vec<(ModelEvent, Vec<DirectoryId>)>, Refusal>;
 
 /// What `pick_directory` may return.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pick {
     /// The nick is not active: no directory.
     NotActive,
-    /// Round robin: exactly this one.
+    /// Round robin, or sticky while the kept directory is active: exactly this one.
     Exactly(DirectoryId),
-    /// Random: any one of these (the nick's active directories).
+    /// Random (or a sticky pick failing over): any one of these (the active directories).
     AnyOf(Vec<DirectoryId>),
 }
 
@@ -89,16 +107,38 @@ impl Pick {
     }
 }
 
+/// One directory's status for a nick: jmcore's `bool`, and when it was last seen present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Status {
+    directory: DirectoryId,
+    present: bool,
+    last_seen: u64,
+}
+
 /// jmcore's entry for one nick, with what nick-tracker adds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Entry {
-    /// jmcore's inner dict: directory -> present, in the order of first report (a Python dict
+    /// jmcore's inner dict: directory -> status, in the order of first report (a Python dict
     /// keeps insertion order; a status set again keeps its place).
-    statuses: Vec<(DirectoryId, bool)>,
+    statuses: Vec<Status>,
     /// When the nick was first seen (see the module documentation).
     seen: u64,
     /// Round-robin cursor.
     cursor: usize,
+    /// The sticky pick.
+    kept: Option<DirectoryId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Directory {
+    connected: bool,
+    disconnected_at: u64,
+    /// The nicks listed or reported present since the open snapshot began.
+    snapshot: Option<HashSet<String>>,
+    peerlists: u64,
+    reports: u64,
+    last_peerlist_at: Option<u64>,
+    last_report_at: Option<u64>,
 }
 
 /// A change in progress: what it touched, to report events and to undo it.
@@ -107,7 +147,9 @@ struct Change {
     /// Every nick the change touched, once each, in the order touched.
     nicks: Vec<Touched>,
     /// Every touched directory's state before the change.
-    directories: Vec<(DirectoryId, Option<bool>)>,
+    directories: Vec<(DirectoryId, Option<Directory>)>,
+    /// Every held-back gone report the change touched, before it.
+    pending: Vec<((String, DirectoryId), Option<u64>)>,
 }
 
 /// A nick as it was before a change touched it.
@@ -116,38 +158,57 @@ struct Touched {
     /// Its `seen` stamp, if it was held.
     seen: Option<u64>,
     was_active: bool,
-    /// Its entry, to undo the change (kept only while a cap could refuse it).
+    /// Its entry, to undo the change (kept only while the change could be refused).
     undo: Option<Entry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferenceModel {
-    limits: Limits,
-    pick: PickMode,
+    config: Config,
     /// jmcore's `active_nicks`.
     nicks: HashMap<String, Entry>,
-    /// Known directories and whether each is connected.
-    directories: HashMap<DirectoryId, bool>,
+    /// Known directories.
+    directories: HashMap<DirectoryId, Directory>,
     /// How many known directories are disconnected (while none is, a status counts if true).
     disconnected: usize,
+    /// Gone reports held back for their grace period: when each arrived.
+    pending: HashMap<(String, DirectoryId), u64>,
+    /// The clock, as the caller set it, and its last reading a call accepted.
+    time: u64,
+    last_reading: u64,
     /// Source of `seen` stamps; only their order matters.
-    clock: u64,
+    stamps: u64,
     joins: u64,
     leaves: u64,
 }
 
 impl ReferenceModel {
     pub fn new(limits: Limits, pick: PickMode) -> Self {
-        ReferenceModel {
+        ReferenceModel::with_config(Config {
             limits,
             pick,
+            expiry: Expiry::default(),
+        })
+    }
+
+    pub fn with_config(config: Config) -> Self {
+        ReferenceModel {
+            config,
             nicks: HashMap::new(),
             directories: HashMap::new(),
             disconnected: 0,
-            clock: 0,
+            pending: HashMap::new(),
+            time: 0,
+            last_reading: 0,
+            stamps: 0,
             joins: 0,
             leaves: 0,
         }
+    }
+
+    /// Sets the clock (milliseconds), forward or back.
+    pub fn set_time(&mut self, ms: u64) {
+        self.time = ms;
     }
 
     // ----- queries -----
@@ -178,7 +239,7 @@ impl ReferenceModel {
             return Vec::new();
         };
         let counted = entry.statuses.iter().filter(|s| self.counts(s));
-        counted.map(|&(directory, _)| directory).collect()
+        counted.map(|status| status.directory).collect()
     }
 
     /// jmcore's `get_all_active_nicks`, in first-seen order.
@@ -217,34 +278,146 @@ impl ReferenceModel {
         }
     }
 
+    pub fn last_seen(&self, nick: &str, directory: DirectoryId) -> Option<u64> {
+        let entry = self.nicks.get(nick)?;
+        let status = entry.statuses.iter().find(|s| s.directory == directory)?;
+        Some(status.last_seen)
+    }
+
+    pub fn last_seen_anywhere(&self, nick: &str) -> Option<u64> {
+        let entry = self.nicks.get(nick)?;
+        entry.statuses.iter().map(|status| status.last_seen).max()
+    }
+
+    /// The nicks `directory` reports present, sorted.
+    pub fn directory_nicks(&self, directory: DirectoryId) -> Option<Vec<String>> {
+        self.directories.get(&directory)?;
+        let mut nicks: Vec<String> = self
+            .nicks
+            .iter()
+            .filter(|(_, entry)| {
+                entry
+                    .statuses
+                    .iter()
+                    .any(|s| s.directory == directory && s.present)
+            })
+            .map(|(nick, _)| nick.clone())
+            .collect();
+        nicks.sort();
+        Some(nicks)
+    }
+
+    pub fn directory_stats(&self, directory: DirectoryId) -> Option<DirectoryStats> {
+        let entry = self.directories.get(&directory)?;
+        Some(DirectoryStats {
+            nicks: self.directory_nicks(directory)?.len(),
+            connected: entry.connected,
+            snapshot_open: entry.snapshot.is_some(),
+            last_peerlist_at: entry.last_peerlist_at,
+            last_report_at: entry.last_report_at,
+            peerlists: entry.peerlists,
+            reports: entry.reports,
+        })
+    }
+
     // ----- changes -----
 
     pub fn update(&mut self, nick: &str, directory: DirectoryId, present: bool) -> Outcome {
         if present {
             self.mark_present(nick, directory)
         } else {
-            Ok(self.mark_gone(nick, directory))
+            self.mark_gone(nick, directory)
         }
     }
 
     pub fn mark_present(&mut self, nick: &str, directory: DirectoryId) -> Outcome {
         let mut change = Change::default();
         self.know(&mut change, directory);
-        self.set_status(&mut change, nick, directory, true);
-        self.finish(change, directory)
+        self.report(&mut change, nick, directory, true);
+        self.finish(change, directory, true)
     }
 
-    pub fn mark_gone(&mut self, nick: &str, directory: DirectoryId) -> Vec<ModelEvent> {
+    pub fn mark_gone(&mut self, nick: &str, directory: DirectoryId) -> Outcome {
         let mut change = Change::default();
         // nick-tracker: a gone report for a directory without a status is ignored.
-        if self.status(nick, directory).is_some() {
-            self.set_status(&mut change, nick, directory, false);
+        let reads_clock = self.status(nick, directory).is_some();
+        if reads_clock {
+            self.report(&mut change, nick, directory, false);
         }
-        self.finish(change, directory)
-            .expect("a gone report adds nothing")
+        self.finish(change, directory, reads_clock)
     }
 
-    /// jmcore's `sync_with_peerlist`.
+    /// A batch of single reports from one directory, applied in order, each with its own
+    /// events. Refused as a whole, before anything changes, as documented: a new directory
+    /// over its cap, new nicks (those reported present, counted once) over theirs.
+    pub fn apply_reports(&mut self, directory: DirectoryId, reports: &[(&str, bool)]) -> Outcome {
+        let adds = reports.iter().any(|&(_, present)| present);
+        let known = self.directories.contains_key(&directory);
+        if !known && !adds {
+            return Ok(Vec::new()); // gone reports only, for a directory it does not know
+        }
+        let mut refusals = Vec::new();
+        let limits = self.config.limits;
+        if let Some(limit) = limits.max_directories
+            && !known
+            && self.directories.len() >= limit
+        {
+            refusals.push(LimitError::Directories { limit }.into());
+        }
+        let new: HashSet<&str> = reports
+            .iter()
+            .filter(|&&(nick, present)| present && !self.nicks.contains_key(nick))
+            .map(|&(nick, _)| nick)
+            .collect();
+        if let Some(limit) = limits.max_nicks
+            && !new.is_empty()
+            && self.nicks.len() + new.len() > limit
+        {
+            let held = self.nicks.len();
+            refusals.push(LimitError::Nicks { held, limit }.into());
+        }
+        if self.time < self.last_reading {
+            let (last, now) = (self.last_reading, self.time);
+            refusals.push(ChangeError::ClockWentBackwards { last, now });
+        }
+        if !refusals.is_empty() {
+            return Err(Refusal(refusals));
+        }
+        self.last_reading = self.time;
+        let mut change = Change::default();
+        self.know(&mut change, directory);
+        let mut events = Vec::new();
+        for &(nick, present) in reports {
+            if !present && self.status(nick, directory).is_none() {
+                self.note_report(&mut change, directory);
+                continue;
+            }
+            let was_active = self.is_active(nick);
+            self.report(&mut change, nick, directory, present);
+            self.forget_if_unreported(nick);
+            let kind = match (was_active, self.is_active(nick)) {
+                (false, true) => EventKind::Join,
+                (true, false) => EventKind::Leave,
+                _ => continue,
+            };
+            if kind == EventKind::Join {
+                self.joins += 1;
+                let seen = self.stamp();
+                self.nicks.get_mut(nick).expect("active").seen = seen;
+            } else {
+                self.leaves += 1;
+            }
+            let nick = nick.to_owned();
+            events.push(ModelEvent {
+                kind,
+                nick,
+                directory,
+            });
+        }
+        Ok(events)
+    }
+
+    /// jmcore's `sync_with_peerlist`, which also closes an open snapshot.
     pub fn sync_peerlist(&mut self, directory: DirectoryId, peerlist: &[&str]) -> Outcome {
         // jmcore takes a set; in list order, for the order of joins.
         let mut listed: HashSet<&str> = HashSet::with_capacity(peerlist.len());
@@ -252,63 +425,204 @@ impl ReferenceModel {
         self.know(&mut change, directory);
         for nick in peerlist {
             if listed.insert(nick) {
-                self.set_status(&mut change, nick, directory, true);
+                self.list(&mut change, nick, directory);
             }
         }
         let dropped: Vec<String> = self
             .nicks
             .iter()
             .filter(|(nick, entry)| {
-                entry.statuses.contains(&(directory, true)) && !listed.contains(nick.as_str())
+                let here = entry
+                    .statuses
+                    .iter()
+                    .any(|s| s.directory == directory && s.present);
+                here && !listed.contains(nick.as_str())
             })
             .map(|(nick, _)| nick.clone())
             .collect();
         for nick in dropped {
             self.set_status(&mut change, &nick, directory, false);
         }
-        self.finish(change, directory)
+        self.complete_peerlist(&mut change, directory);
+        self.finish(change, directory, true)
+    }
+
+    pub fn begin_peerlist(&mut self, directory: DirectoryId) -> Outcome {
+        let mut change = Change::default();
+        self.know(&mut change, directory);
+        self.touch_directory(&mut change, directory);
+        self.directories
+            .get_mut(&directory)
+            .expect("known")
+            .snapshot = Some(HashSet::new());
+        self.finish(change, directory, false)
+    }
+
+    pub fn add_peerlist_chunk(&mut self, directory: DirectoryId, chunk: &[&str]) -> Outcome {
+        if !self.snapshot_open(directory) {
+            return Err(Refusal(vec![ChangeError::NoSnapshot { directory }]));
+        }
+        let mut change = Change::default();
+        let mut listed = HashSet::new();
+        for nick in chunk {
+            if listed.insert(*nick) {
+                self.list(&mut change, nick, directory);
+            }
+        }
+        self.finish(change, directory, true)
+    }
+
+    pub fn commit_peerlist(&mut self, directory: DirectoryId) -> Outcome {
+        if !self.snapshot_open(directory) {
+            return Err(Refusal(vec![ChangeError::NoSnapshot { directory }]));
+        }
+        let mut change = Change::default();
+        let listed = self.directories[&directory].snapshot.clone().expect("open");
+        let unlisted: Vec<String> = self
+            .nicks
+            .iter()
+            .filter(|(nick, entry)| {
+                let here = entry
+                    .statuses
+                    .iter()
+                    .any(|s| s.directory == directory && s.present);
+                here && !listed.contains(nick.as_str())
+            })
+            .map(|(nick, _)| nick.clone())
+            .collect();
+        for nick in unlisted {
+            self.set_status(&mut change, &nick, directory, false);
+        }
+        self.complete_peerlist(&mut change, directory);
+        self.finish(change, directory, true)
+    }
+
+    pub fn abort_peerlist(&mut self, directory: DirectoryId) -> Outcome {
+        if !self.snapshot_open(directory) {
+            return Err(Refusal(vec![ChangeError::NoSnapshot { directory }]));
+        }
+        self.directories.get_mut(&directory).expect("open").snapshot = None;
+        Ok(Vec::new())
     }
 
     /// jmcore's `remove_directory`.
     pub fn remove_directory(&mut self, directory: DirectoryId) -> Vec<ModelEvent> {
         let mut change = Change::default();
         if self.directories.contains_key(&directory) {
-            let reported: Vec<String> = self
-                .nicks
-                .iter()
-                .filter(|(_, entry)| entry.statuses.iter().any(|&(d, _)| d == directory))
-                .map(|(nick, _)| nick.clone())
-                .collect();
-            for nick in reported {
-                self.touch(&mut change, &nick);
-                let entry = self.nicks.get_mut(&nick).expect("held");
-                entry.statuses.retain(|&(d, _)| d != directory);
-            }
-            self.set_directory(&mut change, directory, None);
+            self.remove_statuses(&mut change, directory);
         }
-        self.finish(change, directory)
+        self.finish(change, directory, false)
             .expect("a removal adds nothing")
     }
 
     /// nick-tracker: a directory's connection goes down or comes back.
     pub fn set_directory_connected(&mut self, directory: DirectoryId, connected: bool) -> Outcome {
         let mut change = Change::default();
-        if self.directories.get(&directory) != Some(&connected) {
-            // Its nicks, touched in the order they were first seen: a reconnection's joins
-            // are reported in that order.
-            let mut reported: Vec<(u64, String)> = self
+        let current = self.directories.get(&directory).map(|d| d.connected);
+        if current == Some(connected) {
+            return Ok(Vec::new());
+        }
+        // Its nicks, touched in the order they were first seen: a reconnection's joins are
+        // reported in that order.
+        let mut reported: Vec<(u64, String)> = self
+            .nicks
+            .iter()
+            .filter(|(_, entry)| {
+                entry
+                    .statuses
+                    .iter()
+                    .any(|s| s.directory == directory && s.present)
+            })
+            .map(|(nick, entry)| (entry.seen, nick.clone()))
+            .collect();
+        reported.sort();
+        for (_, nick) in reported {
+            self.touch(&mut change, &nick);
+        }
+        self.know(&mut change, directory);
+        self.touch_directory(&mut change, directory);
+        let now = self.time;
+        let entry = self.directories.get_mut(&directory).expect("known");
+        if entry.connected != connected {
+            entry.connected = connected;
+            if connected {
+                self.disconnected -= 1;
+            } else {
+                self.disconnected += 1;
+                entry.disconnected_at = now;
+                entry.snapshot = None;
+            }
+        }
+        let reads_clock = !connected && self.config.expiry.disconnected_hold_ms.is_some();
+        self.finish(change, directory, reads_clock)
+    }
+
+    /// Acts on what is due now.
+    pub fn expire(&mut self) -> Expired {
+        let now = self.time;
+        if now < self.last_reading {
+            let error = ChangeError::ClockWentBackwards {
+                last: self.last_reading,
+                now,
+            };
+            return Err(Refusal(vec![error]));
+        }
+        self.last_reading = now;
+        let mut change = Change::default();
+        // Which directories each nick lost a status on.
+        let mut lapsed: HashMap<String, Vec<DirectoryId>> = HashMap::new();
+        let expiry = self.config.expiry;
+        if let Some(grace) = expiry.gone_grace_ms {
+            let due: Vec<(String, DirectoryId)> = self
+                .pending
+                .iter()
+                .filter(|&(_, &at)| at.saturating_add(grace) <= now)
+                .map(|(pair, _)| pair.clone())
+                .collect();
+            for (nick, directory) in due {
+                self.pending.remove(&(nick.clone(), directory));
+                if self.status(&nick, directory) == Some(true) {
+                    self.set_status(&mut change, &nick, directory, false);
+                    lapsed.entry(nick).or_default().push(directory);
+                }
+            }
+        }
+        if let Some(ttl) = expiry.presence_ttl_ms {
+            let due: Vec<(String, DirectoryId)> = self
                 .nicks
                 .iter()
-                .filter(|(_, entry)| entry.statuses.contains(&(directory, true)))
-                .map(|(nick, entry)| (entry.seen, nick.clone()))
+                .flat_map(|(nick, entry)| {
+                    let stale = entry
+                        .statuses
+                        .iter()
+                        .filter(move |s| s.present && s.last_seen.saturating_add(ttl) <= now);
+                    stale.map(move |s| (nick.clone(), s.directory))
+                })
                 .collect();
-            reported.sort();
-            for (_, nick) in reported {
-                self.touch(&mut change, &nick);
+            for (nick, directory) in due {
+                self.set_status(&mut change, &nick, directory, false);
+                lapsed.entry(nick).or_default().push(directory);
             }
-            self.set_directory(&mut change, directory, Some(connected));
         }
-        self.finish(change, directory)
+        if let Some(hold) = expiry.disconnected_hold_ms {
+            let due: Vec<DirectoryId> = self
+                .directories
+                .iter()
+                .filter(|(_, d)| !d.connected && d.disconnected_at.saturating_add(hold) <= now)
+                .map(|(&id, _)| id)
+                .collect();
+            for directory in due {
+                self.remove_statuses(&mut change, directory);
+            }
+        }
+        let events = self.finish(change, 0, false).expect("expiry adds nothing");
+        Ok(events
+            .into_iter()
+            .map(|event| {
+                let directories = lapsed.get(&event.nick).cloned().unwrap_or_default();
+                (event, directories)
+            })
+            .collect())
     }
 
     pub fn pick_directory(&mut self, nick: &str) -> Pick {
@@ -316,51 +630,157 @@ impl ReferenceModel {
         if choices.is_empty() {
             return Pick::NotActive;
         }
-        match self.pick {
+        let entry = self.nicks.get_mut(nick).expect("an active nick is held");
+        match self.config.pick {
             PickMode::Random => Pick::AnyOf(choices),
             PickMode::RoundRobin => {
-                let entry = self.nicks.get_mut(nick).expect("an active nick is held");
                 let index = entry.cursor % choices.len();
                 entry.cursor = index + 1;
                 Pick::Exactly(choices[index])
             }
+            PickMode::Sticky => match entry.kept.filter(|kept| choices.contains(kept)) {
+                Some(kept) => Pick::Exactly(kept),
+                None => Pick::AnyOf(choices),
+            },
+        }
+    }
+
+    /// Tells a sticky model which directory the tracker picked.
+    pub fn picked(&mut self, nick: &str, directory: DirectoryId) {
+        if let Some(entry) = self.nicks.get_mut(nick) {
+            entry.kept = Some(directory);
         }
     }
 
     // ----- helpers -----
 
-    fn counts(&self, status: &(DirectoryId, bool)) -> bool {
-        counts(&self.directories, self.disconnected, status)
+    fn counts(&self, status: &Status) -> bool {
+        status.present && (self.disconnected == 0 || self.directories[&status.directory].connected)
     }
 
     fn active(&self, entry: &Entry) -> bool {
-        active(&self.directories, self.disconnected, entry)
+        entry.statuses.iter().any(|status| self.counts(status))
     }
 
     fn status(&self, nick: &str, directory: DirectoryId) -> Option<bool> {
         let entry = self.nicks.get(nick)?;
-        let status = entry.statuses.iter().find(|&&(d, _)| d == directory)?;
-        Some(status.1)
+        let status = entry.statuses.iter().find(|s| s.directory == directory)?;
+        Some(status.present)
     }
 
-    fn tick(&mut self) -> u64 {
-        self.clock += 1;
-        self.clock
+    fn snapshot_open(&self, directory: DirectoryId) -> bool {
+        self.directories
+            .get(&directory)
+            .is_some_and(|d| d.snapshot.is_some())
     }
 
-    /// Notes `nick`'s state before the change. Each change touches a nick once.
+    fn stamp(&mut self) -> u64 {
+        self.stamps += 1;
+        self.stamps
+    }
+
+    /// Notes `nick`'s state before the change, once per change.
     fn touch(&mut self, change: &mut Change, nick: &str) {
+        if change.nicks.iter().any(|t| t.nick == nick) {
+            return;
+        }
         let entry = self.nicks.get(nick);
         change.nicks.push(Touched {
             nick: nick.to_owned(),
             seen: entry.map(|entry| entry.seen),
             was_active: entry.is_some_and(|entry| self.active(entry)),
-            undo: entry.filter(|_| self.may_refuse()).cloned(),
+            undo: entry.cloned(),
         });
     }
 
-    /// jmcore's `update_nick` (touching the nick), without its leave logic: the change's end
-    /// reports events.
+    /// Notes `directory`'s state before the change, once per change.
+    fn touch_directory(&mut self, change: &mut Change, directory: DirectoryId) {
+        if !change.directories.iter().any(|(d, _)| *d == directory) {
+            let before = self.directories.get(&directory).cloned();
+            change.directories.push((directory, before));
+        }
+    }
+
+    fn touch_pending(&mut self, change: &mut Change, nick: &str, directory: DirectoryId) {
+        let key = (nick.to_owned(), directory);
+        if !change.pending.iter().any(|(k, _)| *k == key) {
+            let before = self.pending.get(&key).copied();
+            change.pending.push((key, before));
+        }
+    }
+
+    /// Makes `directory` known (connected) if it is not.
+    fn know(&mut self, change: &mut Change, directory: DirectoryId) {
+        if !self.directories.contains_key(&directory) {
+            self.touch_directory(change, directory);
+            let entry = Directory {
+                connected: true,
+                disconnected_at: 0,
+                snapshot: None,
+                peerlists: 0,
+                reports: 0,
+                last_peerlist_at: None,
+                last_report_at: None,
+            };
+            self.directories.insert(directory, entry);
+        }
+    }
+
+    fn note_report(&mut self, change: &mut Change, directory: DirectoryId) {
+        self.touch_directory(change, directory);
+        let now = self.time;
+        let entry = self.directories.get_mut(&directory).expect("known");
+        entry.reports += 1;
+        entry.last_report_at = Some(now);
+    }
+
+    /// A single report: present (seen now; listed in an open snapshot) or gone (held back
+    /// for the grace period if one is set).
+    fn report(&mut self, change: &mut Change, nick: &str, directory: DirectoryId, present: bool) {
+        self.note_report(change, directory);
+        if present {
+            self.list_in_snapshot(change, nick, directory);
+            self.set_status(change, nick, directory, true);
+        } else if self.config.expiry.gone_grace_ms.is_some() {
+            if self.status(nick, directory) == Some(true) {
+                self.touch_pending(change, nick, directory);
+                self.pending.insert((nick.to_owned(), directory), self.time);
+            }
+        } else {
+            self.set_status(change, nick, directory, false);
+        }
+    }
+
+    /// A listing in a peerlist (whole, or a chunk).
+    fn list(&mut self, change: &mut Change, nick: &str, directory: DirectoryId) {
+        self.list_in_snapshot(change, nick, directory);
+        self.set_status(change, nick, directory, true);
+    }
+
+    fn list_in_snapshot(&mut self, change: &mut Change, nick: &str, directory: DirectoryId) {
+        if self.snapshot_open(directory) {
+            self.touch_directory(change, directory);
+            let snapshot = self
+                .directories
+                .get_mut(&directory)
+                .and_then(|d| d.snapshot.as_mut());
+            snapshot.expect("open").insert(nick.to_owned());
+        }
+    }
+
+    /// A complete peerlist (synced or committed) closes any snapshot.
+    fn complete_peerlist(&mut self, change: &mut Change, directory: DirectoryId) {
+        self.touch_directory(change, directory);
+        let now = self.time;
+        let entry = self.directories.get_mut(&directory).expect("known");
+        entry.snapshot = None;
+        entry.peerlists += 1;
+        entry.last_peerlist_at = Some(now);
+    }
+
+    /// jmcore's `update_nick` without its leave logic (the change's end reports events): sets
+    /// a status, refreshing when it was seen if present; a present status voids a held-back
+    /// gone report.
     fn set_status(
         &mut self,
         change: &mut Change,
@@ -369,70 +789,96 @@ impl ReferenceModel {
         present: bool,
     ) {
         self.touch(change, nick);
+        if present {
+            self.touch_pending(change, nick, directory);
+            self.pending.remove(&(nick.to_owned(), directory));
+        }
         if !self.nicks.contains_key(nick) {
-            let seen = self.tick();
+            let seen = self.stamp();
             let entry = Entry {
                 statuses: Vec::new(),
                 seen,
                 cursor: 0,
+                kept: None,
             };
             self.nicks.insert(nick.to_owned(), entry);
         }
+        let now = self.time;
         let entry = self.nicks.get_mut(nick).expect("just inserted");
-        match entry.statuses.iter_mut().find(|(d, _)| *d == directory) {
-            Some(status) => status.1 = present,
-            None => entry.statuses.push((directory, present)),
-        }
-    }
-
-    fn may_refuse(&self) -> bool {
-        self.limits.max_nicks.is_some() || self.limits.max_directories.is_some()
-    }
-
-    /// Makes `directory` known (connected) if it is not.
-    fn know(&mut self, change: &mut Change, directory: DirectoryId) {
-        if !self.directories.contains_key(&directory) {
-            self.set_directory(change, directory, Some(true));
-        }
-    }
-
-    /// Sets a directory's state (`None`: forgotten), noting the old one.
-    fn set_directory(&mut self, change: &mut Change, directory: DirectoryId, state: Option<bool>) {
-        let old = self.directories.get(&directory).copied();
-        change.directories.push((directory, old));
-        if old == Some(false) {
-            self.disconnected -= 1;
-        }
-        match state {
-            Some(connected) => {
-                self.directories.insert(directory, connected);
-                if !connected {
-                    self.disconnected += 1;
+        match entry.statuses.iter_mut().find(|s| s.directory == directory) {
+            Some(status) => {
+                status.present = present;
+                if present {
+                    status.last_seen = now;
                 }
             }
-            None => {
-                self.directories.remove(&directory);
-            }
+            None => entry.statuses.push(Status {
+                directory,
+                present,
+                last_seen: now,
+            }),
         }
     }
 
-    /// Ends a change: deletes the entries nobody reports present, undoes the change if the
-    /// result exceeds a cap, and otherwise reports its events.
-    fn finish(&mut self, change: Change, directory: DirectoryId) -> Outcome {
-        let mut active_after = Vec::with_capacity(change.nicks.len());
-        for touched in &change.nicks {
-            let entry = self.nicks.get(&touched.nick);
-            if entry.is_some_and(|entry| !entry.statuses.iter().any(|s| s.1)) {
-                self.nicks.remove(&touched.nick);
-                active_after.push(false);
-            } else {
-                active_after.push(entry.is_some_and(|entry| self.active(entry)));
+    /// Deletes `nick`'s entry if no status is present.
+    fn forget_if_unreported(&mut self, nick: &str) {
+        if self
+            .nicks
+            .get(nick)
+            .is_some_and(|e| !e.statuses.iter().any(|s| s.present))
+        {
+            self.nicks.remove(nick);
+        }
+    }
+
+    /// Removes a directory and its statuses.
+    fn remove_statuses(&mut self, change: &mut Change, directory: DirectoryId) {
+        let reported: Vec<String> = self
+            .nicks
+            .iter()
+            .filter(|(_, entry)| entry.statuses.iter().any(|s| s.directory == directory))
+            .map(|(nick, _)| nick.clone())
+            .collect();
+        for nick in reported {
+            self.touch(change, &nick);
+            self.touch_pending(change, &nick, directory);
+            self.pending.remove(&(nick.clone(), directory));
+            let entry = self.nicks.get_mut(&nick).expect("held");
+            entry.statuses.retain(|s| s.directory != directory);
+            // A sticky pick is of the directory as known: a removed one is forgotten.
+            if entry.kept == Some(directory) {
+                entry.kept = None;
             }
         }
-        let exceeded = self.exceeded(&change);
-        if !exceeded.is_empty() {
+        self.touch_directory(change, directory);
+        if let Some(removed) = self.directories.remove(&directory)
+            && !removed.connected
+        {
+            self.disconnected -= 1;
+        }
+    }
+
+    /// Ends a change: checks the clock (if the change read it) and the caps, undoing the
+    /// change on a refusal; deletes the entries nobody reports present; reports its events.
+    fn finish(&mut self, change: Change, directory: DirectoryId, reads_clock: bool) -> Outcome {
+        let mut active_after = Vec::with_capacity(change.nicks.len());
+        for touched in &change.nicks {
+            self.forget_if_unreported(&touched.nick);
+            active_after.push(self.is_active(&touched.nick));
+        }
+        let mut refusals = self.exceeded(&change);
+        if reads_clock && self.time < self.last_reading {
+            refusals.push(ChangeError::ClockWentBackwards {
+                last: self.last_reading,
+                now: self.time,
+            });
+        }
+        if !refusals.is_empty() {
             self.undo(change);
-            return Err(Refusal(exceeded));
+            return Err(Refusal(refusals));
+        }
+        if reads_clock {
+            self.last_reading = self.time;
         }
         let mut leaves = Vec::new();
         let mut joins = Vec::new();
@@ -455,7 +901,7 @@ impl ReferenceModel {
         }
         for nick in joins {
             self.joins += 1;
-            let seen = self.tick();
+            let seen = self.stamp();
             self.nicks.get_mut(&nick).expect("active").seen = seen;
             events.push(ModelEvent {
                 kind: EventKind::Join,
@@ -467,9 +913,10 @@ impl ReferenceModel {
     }
 
     /// Every cap the current state exceeds, stated as of before `change`.
-    fn exceeded(&self, change: &Change) -> Vec<LimitError> {
+    fn exceeded(&self, change: &Change) -> Vec<ChangeError> {
         let mut exceeded = Vec::new();
-        if let Some(limit) = self.limits.max_nicks
+        let limits = self.config.limits;
+        if let Some(limit) = limits.max_nicks
             && self.nicks.len() > limit
         {
             let held_before = |t: &&Touched| t.seen.is_some();
@@ -483,12 +930,12 @@ impl ReferenceModel {
                 .iter()
                 .filter(|t| held_before(t) && !held_now(t));
             let held = self.nicks.len() + removed.count() - added.count();
-            exceeded.push(LimitError::Nicks { held, limit });
+            exceeded.push(LimitError::Nicks { held, limit }.into());
         }
-        if let Some(limit) = self.limits.max_directories
+        if let Some(limit) = limits.max_directories
             && self.directories.len() > limit
         {
-            exceeded.push(LimitError::Directories { limit });
+            exceeded.push(LimitError::Directories { limit }.into());
         }
         exceeded
     }
@@ -500,37 +947,20 @@ impl ReferenceModel {
                 None => self.nicks.remove(&touched.nick),
             };
         }
-        for (directory, before) in change.directories.into_iter().rev() {
-            if self.directories.get(&directory) == Some(&false) {
-                self.disconnected -= 1;
-            }
+        for (key, before) in change.pending {
             match before {
-                Some(connected) => {
-                    self.directories.insert(directory, connected);
-                    if !connected {
-                        self.disconnected += 1;
-                    }
-                }
-                None => {
-                    self.directories.remove(&directory);
-                }
-            }
+                Some(at) => self.pending.insert(key, at),
+                None => self.pending.remove(&key),
+            };
         }
+        for (directory, before) in change.directories.into_iter().rev() {
+            match before {
+                Some(entry) => self.directories.insert(directory, entry),
+                None => self.directories.remove(&directory),
+            };
+        }
+        self.disconnected = self.directories.values().filter(|d| !d.connected).count();
     }
-}
-
-/// Whether a status counts: present, on a connected directory.
-fn counts(
-    directories: &HashMap<DirectoryId, bool>,
-    disconnected: usize,
-    &(directory, present): &(DirectoryId, bool),
-) -> bool {
-    present && (disconnected == 0 || directories[&directory])
-}
-
-fn active(directories: &HashMap<DirectoryId, bool>, disconnected: usize, entry: &Entry) -> bool {
-    let mut statuses = entry.statuses.iter();
-    statuses.any(|status| counts(directories, disconnected, status))
 }
 
 /// Not part of the model: how the generators (the property test and the fuzz target) resend a

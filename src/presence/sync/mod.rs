@@ -19,11 +19,11 @@
 pub(crate) mod memo;
 mod plan;
 
-use thiserror::Error;
+use std::collections::HashSet;
 
 use self::memo::{LastPeerlist, SinceLastSync};
 use self::plan::{Matching, UNMATCHED};
-use super::config::{DirectoryId, LimitError};
+use super::config::{ChangeError, DirectoryId, LimitError};
 use super::events::{Events, Order};
 use super::nick::Nick;
 use super::packed::{PackedNicks, Peerlist, PeerlistError};
@@ -31,15 +31,6 @@ use super::records::{DirectoryKey, NickKey};
 use super::tracker::{NickTracker, Source};
 
 pub(crate) use memo::PeerlistMemo;
-
-/// Why [`NickTracker::sync_peerlist_bytes`] refused a peerlist. The tracker is unchanged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
-pub enum SyncError {
-    #[error(transparent)]
-    Peerlist(#[from] PeerlistError),
-    #[error(transparent)]
-    Limit(#[from] LimitError),
-}
 
 /// Unmatched nicks in a row after which matching against another directory's list gives up:
 /// the orders differ.
@@ -72,13 +63,14 @@ impl NickTracker {
     /// `directory`, and every nick that `directory` reported present but is not listed becomes
     /// gone on it. Listing a nick twice is the same as listing it once.
     ///
-    /// Fails without changing anything if the new nicks (or a new directory) would exceed a
-    /// limit.
+    /// This is a whole peerlist at once: it replaces a peerlist being received in chunks
+    /// ([`NickTracker::begin_peerlist`]), if one is open. Fails without changing anything if
+    /// the new nicks (or a new directory) would exceed a limit, or the clock went backwards.
     pub fn sync_peerlist(
         &mut self,
         directory: DirectoryId,
         peerlist: &[Nick<'_>],
-    ) -> Result<&Events, LimitError> {
+    ) -> Result<&Events, ChangeError> {
         let size = peerlist.iter().map(|nick| nick.as_str().len() + 1).sum();
         let mut bytes = Vec::with_capacity(size);
         for nick in peerlist {
@@ -86,7 +78,6 @@ impl NickTracker {
             bytes.push(0);
         }
         self.sync_peerlist_bytes(directory, &bytes)
-            .map_err(SyncError::into_limit)
     }
 
     /// [`NickTracker::sync_peerlist`] for a list already packed and validated.
@@ -94,19 +85,18 @@ impl NickTracker {
         &mut self,
         directory: DirectoryId,
         peerlist: PackedNicks<'_>,
-    ) -> Result<&Events, LimitError> {
+    ) -> Result<&Events, ChangeError> {
         self.sync_peerlist_bytes(directory, peerlist.as_bytes())
-            .map_err(SyncError::into_limit)
     }
 
     /// [`NickTracker::sync_peerlist_packed`] for bytes not validated yet, as peerlists arrive
-    /// from C: fails on bad bytes with the error [`PackedNicks::new`] gives, or on a limit,
-    /// either way changing nothing and keeping no memory.
+    /// from C: fails on bad bytes with the error [`PackedNicks::new`] gives, on a limit or on
+    /// the clock, in every case changing nothing and keeping no memory.
     pub fn sync_peerlist_bytes(
         &mut self,
         directory: DirectoryId,
         bytes: &[u8],
-    ) -> Result<&Events, SyncError> {
+    ) -> Result<&Events, ChangeError> {
         self.ledger.begin();
         if bytes.last().is_some_and(|&last| last != 0) {
             return Err(PeerlistError::Unterminated.into());
@@ -118,23 +108,38 @@ impl NickTracker {
             copy,
             spare,
         } = self.match_and_copy(known, bytes)?;
-        if let Err(refusal) = self.check_room_for_sync(known, copy.view()) {
-            if spare {
-                self.sync.spare = copy.into_buffer();
+        let refusal = self.check_room_for_sync(known, copy.view());
+        let now = refusal
+            .map_err(ChangeError::from)
+            .and_then(|()| self.time.now());
+        let now = match now {
+            Ok(now) => now,
+            Err(refusal) => {
+                if spare {
+                    self.sync.spare = copy.into_buffer();
+                }
+                return Err(refusal);
             }
-            return Err(refusal.into());
-        }
+        };
         let directory_key = known.unwrap_or_else(|| self.insert_directory(directory));
+        self.close_snapshot(directory_key);
         let list = copy.view();
         let keys = match own {
             Some(since) if self.is_exact(directory_key, &since, &mut matching, list) => {
-                self.sync_incrementally(directory_key, list, matching, since.into_changed())
+                let changed = since.into_changed();
+                self.sync_incrementally(directory_key, list, matching, changed, now)
             }
-            _ => self.sync_fully(directory_key, list, &matching.keys),
+            _ => self.sync_fully(directory_key, list, &matching.keys, now),
         };
-        let last = keys.map(|keys| LastPeerlist { list: copy, keys });
-        let replaced = self.directories[directory_key].memo.replace(last);
-        if let Some(replaced) = replaced {
+        let last = keys.map(|keys| LastPeerlist {
+            list: copy,
+            keys,
+            listed_at: now,
+        });
+        let entry = &mut self.directories[directory_key];
+        entry.peerlists += 1;
+        entry.last_peerlist_at = Some(now);
+        if let Some(replaced) = entry.memo.replace(last) {
             self.sync.spare = replaced.into_buffer();
         }
         self.sync.last_synced = Some(directory_key);
@@ -224,6 +229,7 @@ impl NickTracker {
         directory_key: DirectoryKey,
         list: PackedNicks<'_>,
         hints: &[NickKey],
+        now: u64,
     ) -> Option<Vec<NickKey>> {
         let stamp = self.directories[directory_key].next_sync_stamp();
         let mut keys = Vec::with_capacity(list.len());
@@ -235,7 +241,7 @@ impl NickTracker {
             };
             debug_assert_eq!(&*self.nicks[nick_key].name, nick.as_str());
             keys.push(nick_key);
-            repeats |= !self.list_present(nick_key, directory_key, stamp);
+            repeats |= !self.list_present(nick_key, directory_key, stamp, Source::OwnPeerlist, now);
         }
         // Unlisted members: the nicks this list dropped, and those already reported gone.
         let mut unlisted = std::mem::take(&mut self.sync.unlisted);
@@ -250,7 +256,7 @@ impl NickTracker {
             let position = self.nicks[nick_key]
                 .position(directory_key)
                 .expect("a member has a report");
-            self.set_report(nick_key, position, false, Source::OwnPeerlist);
+            self.set_report(nick_key, position, false, Source::OwnPeerlist, now);
         }
         unlisted.clear();
         self.sync.unlisted = unlisted;
@@ -267,6 +273,7 @@ impl NickTracker {
         list: PackedNicks<'_>,
         matching: Matching,
         changed: Vec<NickKey>,
+        now: u64,
     ) -> Option<Vec<NickKey>> {
         let stamp = self.directories[directory_key].next_sync_stamp();
         let Matching {
@@ -280,7 +287,8 @@ impl NickTracker {
             if let Some(range) = new_nick {
                 keys[index] = self.find_or_insert_nick(list.nick_at(range));
             }
-            repeats |= !self.list_present(keys[index], directory_key, stamp);
+            repeats |=
+                !self.list_present(keys[index], directory_key, stamp, Source::OwnPeerlist, now);
         }
         let mut unlisted = dropped;
         unlisted.extend_from_slice(&changed);
@@ -293,21 +301,48 @@ impl NickTracker {
                 .expect("a nick of the last peerlist or changed since has a report");
             let slot = record.reports[position].slot;
             if self.directories[directory_key].members[slot as usize].sync_stamp != stamp {
-                self.set_report(nick_key, position, false, Source::OwnPeerlist);
+                self.set_report(nick_key, position, false, Source::OwnPeerlist, now);
             }
         }
-        (!repeats).then_some(keys)
+        if repeats {
+            // Not kept as the memo, which would have said when the nicks it matched in runs
+            // were seen: they say it themselves.
+            self.mark_listed(directory_key, &keys, now);
+            return None;
+        }
+        Some(keys)
     }
 
-    /// Marks the nick present on the directory as listed in the peerlist being synced, with
-    /// `stamp`; false if it was already listed (a repeat).
-    fn list_present(&mut self, nick_key: NickKey, directory_key: DirectoryKey, stamp: u32) -> bool {
+    /// Records in each report that the directory listed the nick at `now`.
+    fn mark_listed(&mut self, directory_key: DirectoryKey, keys: &[NickKey], now: u64) {
+        for &nick_key in keys {
+            let record = &mut self.nicks[nick_key];
+            let position = record.position(directory_key).expect("listed, so reported");
+            record.reports[position].last_seen = now;
+        }
+    }
+
+    /// Marks the nick present on the directory as listed, at `now`, in the peerlist with
+    /// `stamp` (a full one or a snapshot); false if it was already listed (a repeat).
+    pub(super) fn list_present(
+        &mut self,
+        nick_key: NickKey,
+        directory_key: DirectoryKey,
+        stamp: u32,
+        source: Source,
+        now: u64,
+    ) -> bool {
         let position = self.report_position(nick_key, directory_key);
-        let slot = self.nicks[nick_key].reports[position].slot;
+        let report = &mut self.nicks[nick_key].reports[position];
+        report.last_seen = now;
+        let slot = report.slot;
         let member = &mut self.directories[directory_key].members[slot as usize];
         let first = member.sync_stamp != stamp;
         member.sync_stamp = stamp;
-        self.set_report(nick_key, position, true, Source::OwnPeerlist);
+        if !self.set_report(nick_key, position, true, source, now) {
+            // Already present: listed again, which voids a held-back gone report.
+            self.expiries.cancel_gone(nick_key, directory_key);
+        }
         first
     }
 
@@ -316,7 +351,7 @@ impl NickTracker {
     /// directory reports present. So a directory at the limit can still replace some of its
     /// nicks.
     fn check_room_for_sync(
-        &mut self,
+        &self,
         directory_key: Option<DirectoryKey>,
         list: PackedNicks<'_>,
     ) -> Result<(), LimitError> {
@@ -327,7 +362,7 @@ impl NickTracker {
         if limits.max_nicks.is_none() {
             return Ok(());
         }
-        let new = self.count_unknown(list);
+        let new = self.count_unknown(list.iter());
         let refusal = match limits.check_nicks(self.nicks.len(), new) {
             Ok(()) => return Ok(()),
             Err(refusal) => refusal,
@@ -342,50 +377,22 @@ impl NickTracker {
     }
 
     /// How many nicks a sync of `list` would forget: those the directory alone reports
-    /// present and the list leaves out. Stamps the listed members with a fresh stamp, which
-    /// the sync itself supersedes (stamps mean nothing between syncs).
-    fn count_dropped_alone(&mut self, directory_key: DirectoryKey, list: PackedNicks<'_>) -> usize {
-        let stamp = self.directories[directory_key].next_sync_stamp();
-        for nick in list.iter() {
-            if let Some(nick_key) = self.find_nick(nick.as_str())
-                && let Some(position) = self.nicks[nick_key].position(directory_key)
-            {
-                let slot = self.nicks[nick_key].reports[position].slot;
-                self.directories[directory_key].members[slot as usize].sync_stamp = stamp;
-            }
-        }
+    /// present and the list leaves out.
+    fn count_dropped_alone(&self, directory_key: DirectoryKey, list: PackedNicks<'_>) -> usize {
+        let listed: HashSet<NickKey> = list
+            .iter()
+            .filter_map(|nick| self.find_nick(nick.as_str()))
+            .collect();
         let nicks = &self.nicks;
         self.directories[directory_key]
             .members
             .iter()
-            .filter(|member| member.sync_stamp != stamp)
+            .filter(|member| !listed.contains(&member.nick))
             .filter(|member| {
                 let record = &nicks[member.nick];
                 record.present == 1 && record.reports_present(directory_key) == Some(true)
             })
             .count()
-    }
-
-    /// How many distinct nicks in `list` the tracker does not hold yet.
-    fn count_unknown(&self, list: PackedNicks<'_>) -> usize {
-        let mut unknown: Vec<&str> = list
-            .iter()
-            .map(|nick| nick.as_str())
-            .filter(|nick| self.find_nick(nick).is_none())
-            .collect();
-        unknown.sort_unstable();
-        unknown.dedup();
-        unknown.len()
-    }
-}
-
-impl SyncError {
-    /// The limit error of a list that was valid to begin with.
-    fn into_limit(self) -> LimitError {
-        match self {
-            SyncError::Limit(refusal) => refusal,
-            SyncError::Peerlist(error) => panic!("a list of valid nicks was refused: {error}"),
-        }
     }
 }
 
@@ -409,7 +416,7 @@ mod tests {
             .sync_peerlist(1, &nicks(&["a", "b", "c", "d"]))
             .unwrap();
         present(&mut tracker, "b", 2);
-        tracker.mark_gone(nick("b"), 1);
+        tracker.mark_gone(nick("b"), 1).unwrap();
         present(&mut tracker, "x", 1);
         present(&mut tracker, "c", 1); // no change
         let key = tracker.directory_keys[&1];
@@ -441,7 +448,7 @@ mod tests {
     fn a_forgotten_nick_whose_key_is_reused_cannot_match_the_last_peerlist() {
         let mut tracker = NickTracker::new();
         tracker.sync_peerlist(1, &nicks(&["a", "b"])).unwrap();
-        tracker.mark_gone(nick("b"), 1); // b is forgotten; its key is free
+        tracker.mark_gone(nick("b"), 1).unwrap(); // b is forgotten; its key is free
         present(&mut tracker, "z", 2); // and reused
         let events = tracker.sync_peerlist(1, &nicks(&["a", "b"])).unwrap();
         assert_eq!(summary(events), [("join", "b".into(), 1)]);
@@ -453,7 +460,7 @@ mod tests {
     fn a_first_peerlist_borrows_keys_from_another_directory_but_never_stale_ones() {
         let mut tracker = NickTracker::new();
         tracker.sync_peerlist(1, &nicks(&["a", "b", "c"])).unwrap();
-        tracker.mark_gone(nick("b"), 1); // b is forgotten; its key is free
+        tracker.mark_gone(nick("b"), 1).unwrap(); // b is forgotten; its key is free
         present(&mut tracker, "z", 3); // and reused
         // Directory 2's first list matches directory 1's, the last synced, in order.
         let events = tracker

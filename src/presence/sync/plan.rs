@@ -205,7 +205,11 @@ mod tests {
         let keys = (10..10 + names.len() as NickKey).collect();
         let mut memo = PeerlistMemo::default();
         let list = Peerlist::pack(&nicks, String::new());
-        memo.replace(Some(LastPeerlist { list, keys }));
+        memo.replace(Some(LastPeerlist {
+            list,
+            keys,
+            listed_at: 0,
+        }));
         for &key in changed.iter().chain(forgotten) {
             memo.note_changed(key);
         }
