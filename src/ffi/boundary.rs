@@ -7,7 +7,7 @@ use std::ffi::c_char;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 
-use super::status::{Error, nt_status, record};
+use super::status::{Error, forget_callback_error, nt_status, record};
 use crate::presence::{MAX_NICK_LEN, Nick, NickError};
 
 /// Runs `body`, returning `fallback` if it panics, so no unwind ever crosses into C.
@@ -22,6 +22,7 @@ pub fn catch_panic<T>(fallback: T, body: impl FnOnce() -> T) -> T {
 /// Runs a status-returning body: errors and panics become a status plus this thread's
 /// last-error message.
 pub fn call(body: impl FnOnce() -> Result<(), Error>) -> nt_status {
+    forget_callback_error();
     let outcome = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| {
         Err(Error::Panic {
             message: panic_message(payload.as_ref()),
@@ -149,6 +150,7 @@ pub unsafe fn nick_array_arg<'a>(
         .enumerate()
         // SAFETY: each entry meets nick_arg's contract per this function's contract.
         .map(|(index, &ptr)| {
+            // SAFETY: the arguments point into local buffers of the lengths given (or are NULL, which the reader refuses).
             unsafe { nick_arg(ptr) }.map_err(|e| e.for_arg(format!("nicks[{index}]")))
         })
         .collect()
@@ -210,16 +212,19 @@ mod tests {
         // Exactly MAX_NICK_LEN + 1 readable bytes with no terminator: rejected as too long
         // without reading further (Miri or valgrind would flag an over-read).
         let unterminated = vec![b'x'; MAX_NICK_LEN + 1];
+        // SAFETY: the arguments point into local buffers of the lengths given (or are NULL, which the reader refuses).
         let error = unsafe { nick_arg(unterminated.as_ptr().cast()) }.unwrap_err();
         assert_eq!(error.status(), nt_status::NickTooLong);
 
         let longest = format!("{}\0", "y".repeat(MAX_NICK_LEN));
+        // SAFETY: the arguments point into local buffers of the lengths given (or are NULL, which the reader refuses).
         let nick = unsafe { nick_arg(longest.as_ptr().cast()) }.unwrap();
         assert_eq!(nick.as_str().len(), MAX_NICK_LEN);
     }
 
     #[test]
     fn a_nick_with_a_length_needs_no_terminator_and_may_not_hold_one() {
+        // SAFETY: the arguments point into local buffers of the lengths given (or are NULL, which the reader refuses).
         let read = |bytes: &[u8]| unsafe { nick_bytes_arg(bytes.as_ptr().cast(), bytes.len()) };
         assert_eq!(read(b"alice").unwrap().as_str(), "alice");
         let status = |bytes: &[u8]| read(bytes).unwrap_err().status();
@@ -227,6 +232,7 @@ mod tests {
         assert_eq!(status(b"al\0ce"), nt_status::NickContainsNul);
         assert_eq!(status(b"\xff"), nt_status::NickNotUtf8);
         assert_eq!(status(&[b'x'; MAX_NICK_LEN + 1]), nt_status::NickTooLong);
+        // SAFETY: the arguments point into local buffers of the lengths given (or are NULL, which the reader refuses).
         let null = unsafe { nick_bytes_arg(std::ptr::null(), 0) };
         assert_eq!(null.unwrap_err().status(), nt_status::NullArgument);
     }
@@ -234,6 +240,7 @@ mod tests {
     #[test]
     fn packed_nicks_split_at_each_nul_and_name_the_bad_entry() {
         let read = |bytes: &[u8]| {
+            // SAFETY: the arguments point into local buffers of the lengths given (or are NULL, which the reader refuses).
             let bytes = unsafe { packed_bytes_arg(bytes.as_ptr().cast(), bytes.len()) }?;
             PackedNicks::new(bytes).map_err(Error::from)
         };
@@ -258,11 +265,13 @@ mod tests {
         let error = read(too_long.as_bytes());
         assert_eq!(error.unwrap_err().status(), nt_status::NickTooLong);
         assert!(
+            // SAFETY: the arguments point into local buffers of the lengths given (or are NULL, which the reader refuses).
             unsafe { packed_bytes_arg(std::ptr::null(), 0) }
                 .unwrap()
                 .is_empty()
         );
         assert_eq!(
+            // SAFETY: the arguments point into local buffers of the lengths given (or are NULL, which the reader refuses).
             unsafe { packed_bytes_arg(std::ptr::null(), 1) }
                 .unwrap_err()
                 .status(),
@@ -275,20 +284,24 @@ mod tests {
         let good = c"alice";
         let bad = c"";
         let nicks = [good.as_ptr(), bad.as_ptr()];
+        // SAFETY: the arguments point into local buffers of the lengths given (or are NULL, which the reader refuses).
         let error = unsafe { nick_array_arg(nicks.as_ptr(), 2) }.unwrap_err();
         assert!(matches!(
             &error,
             Error::InvalidNick { arg, source: NickError::Empty } if arg == "nicks[1]"
         ));
         let nulls = [good.as_ptr(), std::ptr::null()];
+        // SAFETY: the arguments point into local buffers of the lengths given (or are NULL, which the reader refuses).
         let error = unsafe { nick_array_arg(nulls.as_ptr(), 2) }.unwrap_err();
         assert_eq!(error.to_string(), "nicks[1] is NULL");
         assert!(
+            // SAFETY: the arguments point into local buffers of the lengths given (or are NULL, which the reader refuses).
             unsafe { nick_array_arg(std::ptr::null(), 0) }
                 .unwrap()
                 .is_empty()
         );
         assert_eq!(
+            // SAFETY: the arguments point into local buffers of the lengths given (or are NULL, which the reader refuses).
             unsafe { nick_array_arg(std::ptr::null(), 1) }
                 .unwrap_err()
                 .to_string(),

@@ -12,7 +12,7 @@
 //!
 //! Threads never wait for one another here: each delivers the events of its own calls.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::ffi::c_char;
 use std::sync::atomic::Ordering;
@@ -20,7 +20,7 @@ use std::sync::atomic::Ordering;
 use super::boundary::{call, catch_panic, non_null};
 use super::callbacks::{Batch, nt_log_level};
 use super::handle::nt_tracker;
-use super::status::{Error, nt_status};
+use super::status::{self, Error, nt_status};
 use crate::presence::Events;
 
 /// A tracker whose callbacks this thread is running.
@@ -34,8 +34,6 @@ struct Delivery {
 
 thread_local! {
     static DELIVERIES: RefCell<Vec<Delivery>> = const { RefCell::new(Vec::new()) };
-    /// The error of the latest call on this thread that returned with a callback error.
-    static CALLBACK_ERROR: Cell<usize> = const { Cell::new(0) };
     /// The nicks that left in the latest call on this thread that reports departures.
     static DEPARTED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
@@ -113,7 +111,7 @@ fn run(tracker: &nt_tracker, first: VecDeque<Batch>, before: impl FnOnce()) -> R
     if error == 0 {
         return Ok(());
     }
-    CALLBACK_ERROR.set(error);
+    status::keep_callback_error(error);
     Err(Error::CallbackFailed)
 }
 
@@ -210,21 +208,19 @@ pub unsafe extern "C" fn nt_report_callback_error(
 }
 
 /// The error that a callback reported with nt_report_callback_error() during the latest
-/// call on this thread that returned anything but NT_STATUS_OK, or 0 if there was none.
-/// Returns it once: a second call returns 0. Take it right after that call: the next such
-/// call on this thread replaces it.
+/// call on this thread (if that call delivered the callback: it returned
+/// NT_STATUS_CALLBACK_FAILED, or another error if it failed otherwise too), or 0 if there was
+/// none. Returns it once: a second call returns 0. Take it right after that call: every
+/// call of this library on the thread (nt_report_callback_error() included) starts afresh.
 #[unsafe(no_mangle)]
 pub extern "C" fn nt_take_callback_error() -> usize {
-    catch_panic(0, || {
-        CALLBACK_ERROR
-            .try_with(|error| error.replace(0))
-            .unwrap_or(0)
-    })
+    catch_panic(0, status::take_callback_error)
 }
 
 /// Copies the nicks that left during the latest successful call on this thread that reports
 /// departures (nt_remove_directory(), nt_sync_peerlist(), nt_sync_peerlist_packed(),
-/// nt_set_directory_connected()) into `out_nicks`, back to back, each followed by a NUL (as
+/// nt_set_directory_connected(), nt_peerlist_commit(), nt_update_batch(), nt_expire()) into
+/// `out_nicks`, back to back, each followed by a NUL (as
 /// in a packed peerlist), and stores their length in bytes in `*out_len`. They are the nicks
 /// of that call's LEAVE events, whether delivered yet or not (a call made from inside a
 /// callback delivers later), in the same order: what jmcore's remove_directory returns.

@@ -5,7 +5,7 @@
 //! thread like `errno`, is for people and says which argument was wrong and why.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::convert::Infallible;
 use std::ffi::{CString, c_char};
 
@@ -237,6 +237,26 @@ impl Error {
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+    /// The error a callback reported during this thread's latest call, if that call
+    /// delivered the callback (see nt_take_callback_error()).
+    static CALLBACK_ERROR: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Every call starts without a callback error: one left by an earlier call (and never
+/// taken) must not be taken for this call's.
+pub fn forget_callback_error() {
+    let _ = CALLBACK_ERROR.try_with(|error| error.set(0));
+}
+
+/// Keeps the error a callback reported during the call now ending.
+pub fn keep_callback_error(error: usize) {
+    let _ = CALLBACK_ERROR.try_with(|slot| slot.set(error));
+}
+
+pub fn take_callback_error() -> usize {
+    CALLBACK_ERROR
+        .try_with(|error| error.replace(0))
+        .unwrap_or(0)
 }
 
 /// Records `error` as this thread's last error and returns its status.

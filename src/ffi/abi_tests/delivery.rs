@@ -78,6 +78,7 @@ impl Recorder {
         let mut raw = std::ptr::null_mut();
         // SAFETY: valid options and out pointer; the recorder outlives the tracker.
         assert_eq!(
+            // SAFETY: the test's tracker is live until nt_free; strings are NUL-terminated, outputs writable.
             unsafe { nt_new_with_options(&options, &mut raw) },
             nt_status::Ok
         );
@@ -246,6 +247,20 @@ fn a_callback_error_is_returned_by_the_call_that_delivered_it() {
     );
     assert_eq!(nt_take_callback_error(), 7, "the first error is kept");
     assert_eq!(nt_take_callback_error(), 0, "and given back once");
+    // An error not taken is not mistaken for a later call's.
+    // SAFETY: a live tracker and a C string.
+    let status = unsafe { nt_mark_present(t, c"C".as_ptr(), 1) };
+    assert_eq!(status, nt_status::CallbackFailed);
+    assert_eq!(
+        // SAFETY: a live tracker and a C string (empty: refused).
+        unsafe { nt_mark_present(t, c"".as_ptr(), 1) },
+        nt_status::NickEmpty
+    );
+    assert_eq!(
+        nt_take_callback_error(),
+        0,
+        "the refused call had no callback error"
+    );
     // Outside a callback of this tracker there is no call to attach an error to.
     // SAFETY: a live tracker; NULL is refused.
     unsafe {
@@ -265,7 +280,7 @@ fn a_callback_error_is_returned_by_the_call_that_delivered_it() {
 fn nt_free_from_inside_a_callback_is_refused_and_logged() {
     let recorder = Recorder::new();
     let t = recorder.tracker.get();
-    // SAFETY (whole hook): t stays live; the refused nt_free must not free it.
+    // SAFETY: t stays live; the refused nt_free must not free it.
     recorder.hook(|t, _, _| unsafe { nt_free(t) });
     // SAFETY: a live tracker and C strings.
     unsafe {
@@ -301,6 +316,7 @@ fn departures_are_those_of_the_call_not_of_calls_its_callbacks_made() {
         if kind == nt_event_kind::Leave && nick == "A" {
             // SAFETY: a live tracker.
             assert_eq!(
+                // SAFETY: the test's tracker is live until nt_free; strings are NUL-terminated, outputs writable.
                 unsafe { nt_remove_directory(t, 2, std::ptr::null_mut()) },
                 nt_status::Ok
             );
@@ -309,6 +325,7 @@ fn departures_are_those_of_the_call_not_of_calls_its_callbacks_made() {
     let mut gone = 0;
     // SAFETY: a live tracker and a writable count.
     assert_eq!(
+        // SAFETY: the test's tracker is live until nt_free; strings are NUL-terminated, outputs writable.
         unsafe { nt_remove_directory(t, 1, &mut gone) },
         nt_status::Ok
     );
@@ -331,6 +348,7 @@ fn a_panic_while_delivering_poisons_the_tracker() {
     crate::ffi::delivery::tests::PANIC_IN_DELIVERY.set(true);
     // SAFETY: a live tracker and a C string.
     assert_eq!(
+        // SAFETY: the test's tracker is live until nt_free; strings are NUL-terminated, outputs writable.
         unsafe { nt_mark_present(t, c"A".as_ptr(), 1) },
         nt_status::Panic
     );

@@ -24,6 +24,7 @@ struct Seen {
 unsafe extern "C" fn on_event(user_data: *mut c_void, event: *const nt_event) {
     // SAFETY: user_data is the Seen of the test; the event and nick live during the call.
     let (seen, event) = unsafe { (&*user_data.cast::<Seen>(), &*event) };
+    // SAFETY: the test's tracker is live until nt_free; strings are NUL-terminated, outputs writable.
     let nick = unsafe { CStr::from_ptr(event.nick) }.to_str().unwrap();
     let kind = match event.kind {
         nt_event_kind::Join => "join",
@@ -32,6 +33,7 @@ unsafe extern "C" fn on_event(user_data: *mut c_void, event: *const nt_event) {
     // Re-entry: the tracker already reflects the event when the callback runs.
     let tracker = seen.tracker.borrow().unwrap();
     let mut active = false;
+    // SAFETY: the test's tracker is live until nt_free; strings are NUL-terminated, outputs writable.
     let status = unsafe { nt_is_active(tracker, event.nick, &mut active) };
     assert_eq!(status, nt_status::Ok);
     assert_eq!(active, event.kind == nt_event_kind::Join);
@@ -43,6 +45,7 @@ unsafe extern "C" fn on_event(user_data: *mut c_void, event: *const nt_event) {
 unsafe extern "C" fn on_log(user_data: *mut c_void, level: nt_log_level, message: *const c_char) {
     // SAFETY: as in on_event.
     let seen = unsafe { &*user_data.cast::<Seen>() };
+    // SAFETY: the test's tracker is live until nt_free; strings are NUL-terminated, outputs writable.
     let message = unsafe { CStr::from_ptr(message) }.to_str().unwrap();
     seen.lines
         .borrow_mut()
@@ -54,9 +57,11 @@ fn tracker_with(seen: &Seen, change: impl FnOnce(&mut nt_options)) -> *mut nt_tr
     let mut options = std::mem::MaybeUninit::uninit();
     // SAFETY: a writable nt_options; it is initialised afterwards.
     assert_eq!(
+        // SAFETY: the test's tracker is live until nt_free; strings are NUL-terminated, outputs writable.
         unsafe { nt_options_init(options.as_mut_ptr(), NT_OPTIONS_VERSION) },
         nt_status::Ok
     );
+    // SAFETY: the test's tracker is live until nt_free; strings are NUL-terminated, outputs writable.
     let mut options = unsafe { options.assume_init() };
     let user_data = std::ptr::from_ref(seen).cast_mut().cast();
     options.on_event = Some(on_event);
@@ -67,6 +72,7 @@ fn tracker_with(seen: &Seen, change: impl FnOnce(&mut nt_options)) -> *mut nt_tr
     let mut raw = std::ptr::null_mut();
     // SAFETY: valid options and out pointer; the callbacks outlive the tracker.
     assert_eq!(
+        // SAFETY: the test's tracker is live until nt_free; strings are NUL-terminated, outputs writable.
         unsafe { nt_new_with_options(&options, &mut raw) },
         nt_status::Ok
     );
@@ -83,6 +89,7 @@ fn observe(tracker: *mut nt_tracker) -> (nt_stats, Vec<String>) {
     let mut stats = nt_stats::default();
     // SAFETY: a live tracker and a writable nt_stats.
     assert_eq!(unsafe { nt_get_stats(tracker, &mut stats) }, nt_status::Ok);
+    // SAFETY: the test's tracker is live until nt_free; strings are NUL-terminated, outputs writable.
     let snapshot = unsafe { &*tracker }
         .locked(|state| state.active_nicks().join(","))
         .unwrap();
@@ -93,7 +100,7 @@ fn observe(tracker: *mut nt_tracker) -> (nt_stats, Vec<String>) {
 fn events_and_logs_arrive_in_order_and_may_reenter() {
     let seen = Seen::default();
     let raw = tracker_with(&seen, |o| o.log_level = nt_log_level::Debug as u32);
-    // SAFETY (whole test): raw is live until nt_free; the strings are NUL-terminated.
+    // SAFETY: raw is live until nt_free; the strings are NUL-terminated.
     unsafe {
         assert_eq!(nt_mark_present(raw, c"alice".as_ptr(), 1), nt_status::Ok);
         let packed = b"bob\0carol\0";
@@ -117,6 +124,7 @@ fn events_and_logs_arrive_in_order_and_may_reenter() {
             "Info: directory 2 disconnected: 2 nicks left",
         ]
     );
+    // SAFETY: the test's tracker is live until nt_free; strings are NUL-terminated, outputs writable.
     unsafe { nt_free(raw) };
     assert!(take_lines(&seen).is_empty(), "nt_free runs no callbacks");
 }
@@ -128,7 +136,7 @@ fn refused_calls_change_nothing_and_say_why() {
         o.max_nicks = 2;
         o.max_directories = 2;
     });
-    // SAFETY (whole test): raw is live until nt_free; the strings are NUL-terminated.
+    // SAFETY: raw is live until nt_free; the strings are NUL-terminated.
     unsafe {
         assert_eq!(nt_mark_present(raw, c"alice".as_ptr(), 1), nt_status::Ok);
         take_lines(&seen);
@@ -166,7 +174,7 @@ fn picks_follow_the_pick_mode_and_need_an_active_nick() {
     let seen = Seen::default();
     let raw = tracker_with(&seen, |o| o.pick_mode = nt_pick_mode::RoundRobin as u32);
     let mut picked = 0;
-    // SAFETY (whole test): raw is live until nt_free; the strings are NUL-terminated.
+    // SAFETY: raw is live until nt_free; the strings are NUL-terminated.
     unsafe {
         let status = nt_pick_directory(raw, c"alice".as_ptr(), &mut picked);
         assert_eq!(status, nt_status::NickNotActive);
@@ -219,6 +227,7 @@ fn a_tracker_whose_lock_was_poisoned_refuses_further_use() {
     let mut raw = std::ptr::null_mut();
     // SAFETY: out pointer is valid; no callback.
     assert_eq!(
+        // SAFETY: the test's tracker is live until nt_free; strings are NUL-terminated, outputs writable.
         unsafe { nt_new(None, std::ptr::null_mut(), &mut raw) },
         nt_status::Ok
     );
@@ -238,6 +247,7 @@ fn a_tracker_whose_lock_was_poisoned_refuses_further_use() {
     let mut stats = nt_stats::default();
     // SAFETY: valid tracker and out pointer.
     assert_eq!(
+        // SAFETY: the test's tracker is live until nt_free; strings are NUL-terminated, outputs writable.
         unsafe { nt_get_stats(raw, &mut stats) },
         nt_status::Poisoned
     );
@@ -246,3 +256,4 @@ fn a_tracker_whose_lock_was_poisoned_refuses_further_use() {
 }
 
 mod delivery;
+mod presence;
