@@ -965,16 +965,18 @@ nt_status nt_report_callback_error(const nt_tracker *tracker, size_t error);
 
 /**
  * The error that a callback reported with nt_report_callback_error() during the latest
- * call on this thread that returned anything but NT_STATUS_OK, or 0 if there was none.
- * Returns it once: a second call returns 0. Take it right after that call: the next such
- * call on this thread replaces it.
+ * call on this thread (if that call delivered the callback: it returned
+ * NT_STATUS_CALLBACK_FAILED, or another error if it failed otherwise too), or 0 if there was
+ * none. Returns it once: a second call returns 0. Take it right after that call: every
+ * call of this library on the thread (nt_report_callback_error() included) starts afresh.
  */
 size_t nt_take_callback_error(void);
 
 /**
  * Copies the nicks that left during the latest successful call on this thread that reports
  * departures (nt_remove_directory(), nt_sync_peerlist(), nt_sync_peerlist_packed(),
- * nt_set_directory_connected()) into `out_nicks`, back to back, each followed by a NUL (as
+ * nt_set_directory_connected(), nt_peerlist_commit(), nt_update_batch(), nt_expire()) into
+ * `out_nicks`, back to back, each followed by a NUL (as
  * in a packed peerlist), and stores their length in bytes in `*out_len`. They are the nicks
  * of that call's LEAVE events, whether delivered yet or not (a call made from inside a
  * callback delivers later), in the same order: what jmcore's remove_directory returns.

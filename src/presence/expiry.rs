@@ -56,9 +56,9 @@ impl Expiries {
     pub fn on_present(&mut self, pair: Pair, report: &mut Report, now: u64) {
         self.cancel_gone(pair.nick.0, pair.directory.0);
         if let Some(ttl) = self.config.presence_ttl_ms
-            && !report.ttl_queued
+            && !report.ttl_queued()
         {
-            report.ttl_queued = true;
+            report.set_ttl_queued(true);
             self.presence.push(Reverse((now.saturating_add(ttl), pair)));
         }
     }
@@ -175,10 +175,10 @@ impl NickTracker {
             .expect("a report lasts as long as its nick and directory");
         let seen = self.seen(nick_key, directory_key, position);
         let report = &mut self.nicks[nick_key].reports[position];
-        if !report.present {
-            report.ttl_queued = false;
+        if !report.present() {
+            report.set_ttl_queued(false);
         } else if seen.saturating_add(ttl) <= now {
-            report.ttl_queued = false;
+            report.set_ttl_queued(false);
             self.set_report(nick_key, position, false, Source::Other, now);
         } else {
             let deadline = seen.saturating_add(ttl);
@@ -210,11 +210,11 @@ impl NickTracker {
     /// peerlist if that is later (a sync does not touch every listed nick one by one).
     fn seen(&self, nick_key: NickKey, directory_key: DirectoryKey, position: usize) -> u64 {
         let report = &self.nicks[nick_key].reports[position];
-        let listed = match report.present {
+        let listed = match report.present() {
             true => self.directories[directory_key].memo.listed_at(nick_key),
             false => None,
         };
-        report.last_seen.max(listed.unwrap_or(0))
+        report.last_seen().max(listed.unwrap_or(0))
     }
 }
 

@@ -119,6 +119,6 @@ impl NickTracker {
 
     /// Whether `report` makes its nick active: present on a connected directory.
     fn counts(&self, report: &Report) -> bool {
-        report.present && self.directories[report.directory].connected
+        report.present() && self.directories[report.directory].connected
     }
 }

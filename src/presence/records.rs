@@ -37,18 +37,64 @@ pub(crate) struct NickRecord {
     pub reports: Vec<Report>,
 }
 
-/// A nick's link to one directory that reported it (24 bytes: a nick has one per directory).
+/// A nick's link to one directory that reported it (16 bytes: a nick has one per directory).
 pub(crate) struct Report {
     pub directory: DirectoryKey,
     /// Index of the nick's entry in that directory's `members`.
     pub slot: u32,
-    /// When the directory last reported the nick present, in clock milliseconds, unless a
-    /// later peerlist listed it: see [`NickTracker::last_seen`](super::NickTracker::last_seen).
-    pub last_seen: u64,
-    /// Whether the directory's latest report says present (counted only while connected).
-    pub present: bool,
-    /// Whether the pair has a presence deadline queued (with a presence TTL set).
-    pub ttl_queued: bool,
+    /// Three things in one word, since there is one report per (nick, directory) pair:
+    /// whether the directory's latest report says present (counted only while connected),
+    /// whether the pair has a presence deadline queued (with a presence TTL set), and when
+    /// the directory last reported the nick present, in clock milliseconds (up to 2^62),
+    /// unless a later peerlist listed it: see
+    /// [`NickTracker::last_seen`](super::NickTracker::last_seen).
+    word: u64,
+}
+
+const PRESENT: u64 = 1 << 63;
+const TTL_QUEUED: u64 = 1 << 62;
+const TIME: u64 = TTL_QUEUED - 1;
+
+impl Report {
+    pub fn present(&self) -> bool {
+        self.word & PRESENT != 0
+    }
+
+    pub fn set_present(&mut self, present: bool) {
+        self.set_flag(PRESENT, present);
+    }
+
+    pub fn ttl_queued(&self) -> bool {
+        self.word & TTL_QUEUED != 0
+    }
+
+    pub fn set_ttl_queued(&mut self, queued: bool) {
+        self.set_flag(TTL_QUEUED, queued);
+    }
+
+    pub fn last_seen(&self) -> u64 {
+        self.word & TIME
+    }
+
+    /// The directory reported or listed the nick present at `now`.
+    pub fn saw(&mut self, now: u64) {
+        self.word = (self.word & !TIME) | now.min(TIME);
+    }
+
+    /// The directory listed the nick at `then`, which may be earlier than its last report.
+    pub fn saw_at_least(&mut self, then: u64) {
+        if then > self.last_seen() {
+            self.saw(then);
+        }
+    }
+
+    fn set_flag(&mut self, flag: u64, on: bool) {
+        self.word = if on {
+            self.word | flag
+        } else {
+            self.word & !flag
+        };
+    }
 }
 
 /// A directory's link back to one nick it reported.
@@ -111,7 +157,7 @@ impl NickRecord {
     /// none.
     pub fn reports_present(&self, directory: DirectoryKey) -> Option<bool> {
         let position = self.position(directory)?;
-        Some(self.reports[position].present)
+        Some(self.reports[position].present())
     }
 
     /// Adds the report of a directory that has not reported the nick yet (as not present),
@@ -121,12 +167,14 @@ impl NickRecord {
         if directory < BITS {
             self.reported_bits |= 1 << directory;
         }
+        if self.reports.is_empty() {
+            // Most nicks are seen through one directory or two: no room for four to start.
+            self.reports.reserve_exact(1);
+        }
         self.reports.push(Report {
             directory,
             slot,
-            last_seen: 0,
-            present: false,
-            ttl_queued: false,
+            word: 0,
         });
         self.reports.len() - 1
     }
@@ -135,7 +183,7 @@ impl NickRecord {
     /// a new directory); returns whether it said present.
     pub fn remove_report(&mut self, position: usize) -> bool {
         let directory = self.reports[position].directory;
-        let was_present = self.reports[position].present;
+        let was_present = self.reports[position].present();
         self.set_report(position, false);
         self.reports.remove(position);
         if directory < BITS {
@@ -146,7 +194,7 @@ impl NickRecord {
 
     /// Sets the report at `position` present or gone.
     pub fn set_report(&mut self, position: usize, present: bool) {
-        self.reports[position].present = present;
+        self.reports[position].set_present(present);
     }
 }
 
@@ -205,6 +253,30 @@ mod tests {
         assert_eq!((record.position(3), record.position(5)), (None, None));
         assert_eq!(record.reports_present(70), Some(true));
         assert_eq!(record.reports_present(5), None, "a reused key starts clean");
+    }
+
+    #[test]
+    fn a_report_keeps_its_flags_and_time_apart() {
+        let mut report = Report {
+            directory: 1,
+            slot: 2,
+            word: 0,
+        };
+        report.set_present(true);
+        report.saw(40);
+        report.set_ttl_queued(true);
+        report.saw_at_least(30);
+        assert_eq!(
+            (report.present(), report.ttl_queued(), report.last_seen()),
+            (true, true, 40)
+        );
+        report.saw(u64::MAX);
+        report.set_present(false);
+        assert_eq!(
+            (report.present(), report.ttl_queued(), report.last_seen()),
+            (false, true, TIME)
+        );
+        assert_eq!(std::mem::size_of::<Report>(), 16);
     }
 
     #[test]

@@ -201,8 +201,8 @@ impl NickTracker {
         let record = &mut self.nicks[nick_key];
         // The common case, a directory repeating itself, only refreshes the report.
         let position = match record.position(directory_key) {
-            Some(position) if record.reports[position].present => {
-                record.reports[position].last_seen = now;
+            Some(position) if record.reports[position].present() => {
+                record.reports[position].saw(now);
                 self.expiries.cancel_gone(nick_key, directory_key);
                 position
             }
@@ -231,7 +231,7 @@ impl NickTracker {
         now: u64,
     ) {
         let record = &self.nicks[nick_key];
-        if !record.reports[position].present {
+        if !record.reports[position].present() {
             return;
         }
         if self.expiries.defer_gone(nick_key, directory_key, now) {
@@ -345,7 +345,7 @@ impl NickTracker {
         source: Source,
         now: u64,
     ) -> bool {
-        if self.nicks[nick_key].reports[position].present == present {
+        if self.nicks[nick_key].reports[position].present() == present {
             return false;
         }
         let directory_key = self.nicks[nick_key].reports[position].directory;
@@ -358,10 +358,10 @@ impl NickTracker {
         let report = &mut record.reports[position];
         let directory = &mut self.directories[directory_key];
         if present {
-            report.last_seen = now;
+            report.saw(now);
         } else if let Some(listed_at) = directory.memo.listed_at(nick_key) {
             // Its own peerlist drops it: the listing in the memo being replaced counts.
-            report.last_seen = report.last_seen.max(listed_at);
+            report.saw_at_least(listed_at);
         }
         record.set_report(position, present);
         if present {
@@ -391,10 +391,10 @@ impl NickTracker {
     fn note_change(&mut self, nick_key: NickKey, directory_key: DirectoryKey, position: usize) {
         let memo = &mut self.directories[directory_key].memo;
         let report = &mut self.nicks[nick_key].reports[position];
-        if report.present
+        if report.present()
             && let Some(listed_at) = memo.listed_at(nick_key)
         {
-            report.last_seen = report.last_seen.max(listed_at);
+            report.saw_at_least(listed_at);
         }
         let listing = memo.note_changed(nick_key);
         self.record_listing(directory_key, listing);
@@ -418,7 +418,7 @@ impl NickTracker {
                 && let Some(position) = record.position(directory_key)
             {
                 let report = &mut record.reports[position];
-                report.last_seen = report.last_seen.max(listing.at);
+                report.saw_at_least(listing.at);
             }
         }
     }

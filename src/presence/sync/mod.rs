@@ -318,7 +318,7 @@ impl NickTracker {
         for &nick_key in keys {
             let record = &mut self.nicks[nick_key];
             let position = record.position(directory_key).expect("listed, so reported");
-            record.reports[position].last_seen = now;
+            record.reports[position].saw(now);
         }
     }
 
@@ -334,7 +334,7 @@ impl NickTracker {
     ) -> bool {
         let position = self.report_position(nick_key, directory_key);
         let report = &mut self.nicks[nick_key].reports[position];
-        report.last_seen = now;
+        report.saw(now);
         let slot = report.slot;
         let member = &mut self.directories[directory_key].members[slot as usize];
         let first = member.sync_stamp != stamp;
