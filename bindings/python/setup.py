@@ -53,14 +53,15 @@ LICENSE_FILES = ["LICENSE-MIT", "LICENSE-APACHE"]
 
 
 def crate_dir() -> Path:
-    """The crate to build: the sdist's copy if there is one, else the checkout's root."""
-    for candidate in (HERE / CRATE_COPY, CHECKOUT_ROOT):
-        if (candidate / "Cargo.toml").is_file() and (candidate / "src" / "lib.rs").is_file():
-            return candidate
-    raise SystemExit(
-        f"nick-tracker: no Rust crate at {HERE / CRATE_COPY} or {CHECKOUT_ROOT}: build from a "
-        "checkout of the repository or from an sdist made by `python -m build --sdist`"
-    )
+    """The crate to build: an unpacked sdist's copy (an sdist has PKG-INFO at its root), else
+    the checkout's root."""
+    crate = HERE / CRATE_COPY if (HERE / "PKG-INFO").is_file() else CHECKOUT_ROOT
+    if not (crate / "Cargo.toml").is_file() or not (crate / "src" / "lib.rs").is_file():
+        raise SystemExit(
+            f"nick-tracker: no Rust crate at {crate}: build from a checkout of the repository "
+            "or from an sdist made by `python -m build --sdist bindings/python`"
+        )
+    return crate
 
 
 CRATE = crate_dir()
