@@ -8,8 +8,9 @@ declared here, once, before use.
 import ctypes
 import ctypes.util
 import os
+import sys
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Callable, List, Mapping, NamedTuple, Optional, Tuple
 
 ENV_VAR = "NICK_TRACKER_LIBRARY"
 
@@ -117,21 +118,60 @@ _PROTOTYPES = {
 }
 
 
-def _candidates() -> List[Tuple[str, Optional[str]]]:
+class LibraryNames(NamedTuple):
+    """What the library is called on one platform."""
+
+    # The file cargo builds and setup.py puts next to __init__.py.
+    bundled: str
+    # Any copy of the library in the package directory (the bundled file matches it too).
+    bundled_pattern: str
+    # The names the system loader is asked for, in order.
+    system: List[str]
+
+
+def library_names(platform: str) -> LibraryNames:
+    """The library's names for a `sys.platform` value: "win32", "darwin", or an ELF system
+    ("linux", "freebsd"...)."""
+    if platform == "win32":
+        # cargo names a Windows cdylib without the "lib" prefix, with either toolchain.
+        return LibraryNames("nick_tracker.dll", "nick_tracker*.dll", ["nick_tracker.dll"])
+    if platform == "darwin":
+        return LibraryNames(
+            "libnick_tracker.dylib",
+            "libnick_tracker*.dylib",
+            [f"libnick_tracker.{EXPECTED_MAJOR}.dylib", "libnick_tracker.dylib"],
+        )
+    # The SONAME, which the installed library and its symlinks provide.
+    return LibraryNames(
+        "libnick_tracker.so", "libnick_tracker.so*", [f"libnick_tracker.so.{EXPECTED_MAJOR}"]
+    )
+
+
+def _candidates(
+    platform: str = sys.platform,
+    environ: Mapping[str, str] = os.environ,
+    package_dir: Path = Path(__file__).parent,
+    find_library: Callable[[str], Optional[str]] = ctypes.util.find_library,
+) -> List[Tuple[str, Optional[str]]]:
     """Where to look, in order, as (where from, path or name) pairs; None if nothing was found.
 
     An explicit NICK_TRACKER_LIBRARY is the only candidate: if it is wrong the user wants to
-    hear so, not to have some other copy loaded behind their back.
+    hear so, not to have some other copy loaded behind their back. Otherwise the library
+    bundled in the package (cargo's file name first), then the system loader's copies.
     """
-    override = os.environ.get(ENV_VAR)
+    override = environ.get(ENV_VAR)
     if override:
         return [(ENV_VAR, override)]
-    bundled = sorted(Path(__file__).parent.glob("libnick_tracker.so*"))
-    candidates = [("next to the package", str(path)) for path in bundled]
-    candidates.append(("system loader", "libnick_tracker.so.0"))
-    candidates.append(
-        ("ctypes.util.find_library('nick_tracker')", ctypes.util.find_library("nick_tracker"))
-    )
+    names = library_names(platform)
+    found = sorted(package_dir.glob(names.bundled_pattern))
+    bundled = sorted(found, key=lambda path: path.name != names.bundled)  # stable: cargo's first
+    candidates: List[Tuple[str, Optional[str]]] = [
+        ("next to the package", str(path)) for path in bundled
+    ]
+    if not bundled:
+        candidates.append((f"next to the package ({package_dir / names.bundled})", None))
+    candidates.extend(("system loader", name) for name in names.system)
+    candidates.append(("ctypes.util.find_library('nick_tracker')", find_library("nick_tracker")))
     return candidates
 
 
@@ -148,7 +188,7 @@ def _open() -> Tuple[str, ctypes.CDLL]:
     raise ImportError(
         "nick_tracker cannot load libnick_tracker. Tried:\n"
         + "\n".join(tried)
-        + f"\nSet {ENV_VAR} to the full path of libnick_tracker.so."
+        + f"\nSet {ENV_VAR} to the full path of {library_names(sys.platform).bundled}."
     )
 
 
