@@ -19,6 +19,9 @@ unsafe extern "C" {
         nicks: *const c_char,
         len: usize,
     ) -> u32;
+    fn nt_peerlist_begin(tracker: *mut c_void, dir: u64) -> u32;
+    fn nt_peerlist_add(tracker: *mut c_void, dir: u64, nicks: *const c_char, len: usize) -> u32;
+    fn nt_peerlist_commit(tracker: *mut c_void, dir: u64, gone: *mut usize) -> u32;
 }
 
 /// Owns an `nt_tracker` without callbacks.
@@ -55,6 +58,24 @@ impl CTracker {
             nt_sync_peerlist_packed(self.0, directory, packed.as_ptr().cast(), packed.len())
         };
         assert_eq!(status, 0);
+    }
+}
+
+impl CTracker {
+    /// The peerlist `chunks` (each packed) as one snapshot: begin, the chunks, commit.
+    pub fn peerlist_in_chunks(&self, directory: u64, chunks: &[Vec<u8>]) {
+        // SAFETY: live handle; each chunk is readable for its length; no count output.
+        unsafe {
+            assert_eq!(nt_peerlist_begin(self.0, directory), 0);
+            for chunk in chunks {
+                let status = nt_peerlist_add(self.0, directory, chunk.as_ptr().cast(), chunk.len());
+                assert_eq!(status, 0);
+            }
+            assert_eq!(
+                nt_peerlist_commit(self.0, directory, std::ptr::null_mut()),
+                0
+            );
+        }
     }
 }
 

@@ -220,6 +220,7 @@ fn measure_cell(nicks: usize, directories: u64, plan: Plan) -> Cell {
             [&small, &small_churned],
             plan,
         ),
+        chunked(&mut t, [&full, &full_churned], plan),
         remove(
             &mut t,
             "remove_directory, full directory",
@@ -518,6 +519,119 @@ fn all_active(t: &mut Trackers, plan: Plan) -> Option<Row> {
     finish("all active nicks", names, seconds)
 }
 
+/// `expire` when a share of the pairs is due: every nick is seen by every directory at a
+/// time spread over the TTL, then expiry runs that share of the TTL after it ran out. The
+/// core keeps deadlines in a queue, so its cost follows what is due; the reference model
+/// scans every pair.
+fn expiry_table(nicks: usize, directories: u64, rounds: usize) {
+    const TTL: u64 = 100_000;
+    let names: Vec<String> = (0..nicks).map(|i| nick_name("T", i)).collect();
+    println!(
+        "\n### expire at N = {nicks} nicks, D = {directories} (presence TTL; median of \
+         {rounds} runs)\n\n| pairs due | reference model | Rust core | Rust core per expired pair |\n|---|---|---|---|"
+    );
+    for share in [0.0, 0.001, 0.01, 0.1] {
+        let config = nick_tracker::Config {
+            expiry: nick_tracker::Expiry {
+                presence_ttl_ms: Some(TTL),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let clock = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let set = |ms: u64| clock.store(ms, std::sync::atomic::Ordering::Relaxed);
+        let (mut core_times, mut model_times, mut expired) = (Vec::new(), Vec::new(), 0);
+        for _ in 0..rounds.max(3) {
+            let time = clock.clone();
+            let read = Box::new(move || time.load(std::sync::atomic::Ordering::Relaxed));
+            let mut core = NickTracker::with_clock(config, read);
+            let mut model = ReferenceModel::with_config(config);
+            for (i, name) in names.iter().enumerate() {
+                let at = i as u64 * TTL / nicks as u64;
+                set(at);
+                model.set_time(at);
+                for directory in 0..directories {
+                    core.mark_present(Nick::new(name).unwrap(), directory)
+                        .unwrap();
+                    model.mark_present(name, directory).unwrap();
+                }
+            }
+            let due = TTL + (share * TTL as f64) as u64;
+            set(due);
+            model.set_time(due);
+            let started = std::time::Instant::now();
+            expired = black_box(core.expire().unwrap()).len();
+            core_times.push(started.elapsed().as_secs_f64());
+            let started = std::time::Instant::now();
+            black_box(model.expire().unwrap());
+            model_times.push(started.elapsed().as_secs_f64());
+        }
+        core_times.sort_by(f64::total_cmp);
+        model_times.sort_by(f64::total_cmp);
+        let (core, model) = (
+            core_times[core_times.len() / 2],
+            model_times[model_times.len() / 2],
+        );
+        let per_pair = match expired {
+            0 => "-".to_string(),
+            _ => human(core / (expired as f64 * directories as f64)),
+        };
+        println!(
+            "| {:.1}% ({} nicks leave) | {} | {} | {} |",
+            share * 100.0,
+            expired,
+            human(model),
+            human(core),
+            per_pair
+        );
+    }
+}
+
+/// How many nicks a JoinMarket directory puts in one PEERLIST message.
+const CHUNK: usize = 20;
+
+/// The full list resent in 20-nick chunks (begin, chunks, commit), alternating between two
+/// lists 1% apart like `sync`; the time per listed nick, to set against an update hit.
+fn chunked(t: &mut Trackers, lists: [&Peerlist<'_>; 2], plan: Plan) -> Option<Row> {
+    let names = implementations(t, &[C_ABI_PACKED]);
+    let chunks =
+        |list: &Peerlist<'_>| -> Vec<Vec<u8>> { list.names.chunks(CHUNK).map(packed).collect() };
+    let packed_chunks = [chunks(lists[0]), chunks(lists[1])];
+    let listed = 2 * lists[0].names.len();
+    let directory = 1;
+    let seconds = compare(plan, names.len(), |i| match names[i] {
+        BASELINE => time(listed, || {
+            for list in [lists[1], lists[0]] {
+                t.port.begin_peerlist(directory).unwrap();
+                for chunk in list.names.chunks(CHUNK) {
+                    black_box(t.port.add_peerlist_chunk(directory, chunk).unwrap());
+                }
+                black_box(t.port.commit_peerlist(directory).unwrap());
+            }
+        }),
+        CORE => time(listed, || {
+            for chunks in [&packed_chunks[1], &packed_chunks[0]] {
+                t.core.begin_peerlist(directory).unwrap();
+                for chunk in chunks {
+                    black_box(t.core.add_peerlist_chunk(directory, chunk).unwrap());
+                }
+                black_box(t.core.commit_peerlist(directory).unwrap());
+            }
+        }),
+        _ => time(listed, || {
+            let c = t.c.as_ref().unwrap();
+            for chunks in [&packed_chunks[1], &packed_chunks[0]] {
+                c.peerlist_in_chunks(directory, chunks);
+            }
+        }),
+    });
+    finish(
+        "peerlist in 20-nick chunks, 1% churn (per listed nick)",
+        names,
+        seconds,
+    )
+}
+
 fn human(seconds: f64) -> String {
     match seconds {
         s if s < 1e-6 => format!("{:.1} ns", s * 1e9),
@@ -691,6 +805,10 @@ fn main() {
             print_cell(&cell);
             cells.push(cell);
         }
+    }
+    let nicks = args.nicks.iter().copied().filter(|&n| n <= 10_000).max();
+    if let (Some(nicks), Some(&directories)) = (nicks, args.directories.iter().max()) {
+        expiry_table(nicks, directories, args.plan.rounds);
     }
     let met = check_targets(&cells);
     if let Some(path) = &args.json {

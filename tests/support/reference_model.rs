@@ -146,6 +146,8 @@ struct Directory {
 struct Change {
     /// Every nick the change touched, once each, in the order touched.
     nicks: Vec<Touched>,
+    /// Their names, once there are many (a linear search is quicker for a few).
+    names: HashSet<String>,
     /// Every touched directory's state before the change.
     directories: Vec<(DirectoryId, Option<Directory>)>,
     /// Every held-back gone report the change touched, before it.
@@ -681,8 +683,20 @@ impl ReferenceModel {
 
     /// Notes `nick`'s state before the change, once per change.
     fn touch(&mut self, change: &mut Change, nick: &str) {
-        if change.nicks.iter().any(|t| t.nick == nick) {
+        const FEW: usize = 8;
+        let touched = match change.nicks.len() {
+            0..FEW => change.nicks.iter().any(|t| t.nick == nick),
+            FEW => {
+                change.names = change.nicks.iter().map(|t| t.nick.clone()).collect();
+                change.names.contains(nick)
+            }
+            _ => change.names.contains(nick),
+        };
+        if touched {
             return;
+        }
+        if change.nicks.len() >= FEW {
+            change.names.insert(nick.to_owned());
         }
         let entry = self.nicks.get(nick);
         change.nicks.push(Touched {
@@ -789,7 +803,7 @@ impl ReferenceModel {
         present: bool,
     ) {
         self.touch(change, nick);
-        if present {
+        if present && !self.pending.is_empty() {
             self.touch_pending(change, nick, directory);
             self.pending.remove(&(nick.to_owned(), directory));
         }
@@ -841,8 +855,10 @@ impl ReferenceModel {
             .collect();
         for nick in reported {
             self.touch(change, &nick);
-            self.touch_pending(change, &nick, directory);
-            self.pending.remove(&(nick.clone(), directory));
+            if !self.pending.is_empty() {
+                self.touch_pending(change, &nick, directory);
+                self.pending.remove(&(nick.clone(), directory));
+            }
             let entry = self.nicks.get_mut(&nick).expect("held");
             entry.statuses.retain(|s| s.directory != directory);
             // A sticky pick is of the directory as known: a removed one is forgotten.
