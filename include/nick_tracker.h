@@ -17,13 +17,22 @@
  *     nt_remove_directory(t, 2, NULL);          // on_leave(my_state, "J5alice")
  *     nt_free(t);
  *
- * Join and leave events, logging, limits, routing choice:
+ * Join and leave events, logging, limits, routing choice, time:
  *     nt_options options;
  *     nt_options_init(&options, NT_OPTIONS_VERSION);  // always first: version, defaults
  *     options.on_event = on_event;              // NT_EVENT_KIND_JOIN and _LEAVE
  *     options.max_nicks = 100000;               // refuse floods: NT_STATUS_NICK_LIMIT
+ *     options.pick_mode = NT_PICK_MODE_STICKY;  // keep a nick's directory while it lasts
+ *     options.presence_ttl_ms = 1800000;        // unseen for 30 min: gone (at nt_expire)
  *     nt_new_with_options(&options, &t);
  *     nt_pick_directory(t, "J5alice", &dir);    // a directory to message J5alice through
+ *
+ * What JoinMarket directories send (see README, "Using it with JoinMarket directories"):
+ *     nt_peerlist_begin(t, dir);                // a peerlist comes in ~20-entry messages
+ *     nt_peerlist_add(t, dir, "J5a\0J5b\0", 8); // each chunk: present at once
+ *     nt_peerlist_commit(t, dir, &gone);        // complete: drop what no chunk listed
+ *     nt_update_batch(t, dir, nicks, len, flags, count);  // "nick;loc" / "nick;loc;D" entries
+ *     nt_expire(t, &gone);                      // call every second or so
  *
  * Conventions:
  * - Every function that can fail returns an nt_status. NT_STATUS_OK is 0. On failure,
@@ -31,6 +40,8 @@
  *   (batch calls included) and no output was written, except that NT_STATUS_BUFFER_TOO_SMALL
  *   reports the needed length.
  * - Directories are uint64_t ids chosen by the caller.
+ * - Time comes from the tracker's clock (nt_options: `clock`; default the system's monotonic
+ *   clock) in milliseconds. Nothing expires by itself: nt_expire() acts on what is due.
  * - Nicks are NUL-terminated UTF-8 strings of 1..=NT_MAX_NICK_LEN bytes. Other control
  *   characters are accepted and given back byte for byte (escape them before printing). The
  *   library copies what it keeps; strings it hands out are valid only for the duration stated.
