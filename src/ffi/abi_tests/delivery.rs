@@ -54,8 +54,10 @@ unsafe extern "C" fn record_log(
 }
 
 impl Recorder {
-    fn new() -> Box<Recorder> {
-        let recorder = Box::new(Recorder {
+    /// In an Rc, not a Box: the callbacks hold a pointer to it, which moving a Box (unique
+    /// by type) would invalidate.
+    fn new() -> std::rc::Rc<Recorder> {
+        let recorder = std::rc::Rc::new(Recorder {
             tracker: std::cell::Cell::new(std::ptr::null_mut()),
             events: RefCell::default(),
             logs: RefCell::default(),
@@ -70,15 +72,14 @@ impl Recorder {
             );
             options.assume_init()
         };
-        let user_data = std::ptr::from_ref(&*recorder).cast_mut().cast();
+        let user_data = std::rc::Rc::as_ptr(&recorder).cast_mut().cast();
         options.on_event = Some(record);
         options.event_user_data = user_data;
         options.on_log = Some(record_log);
         options.log_user_data = user_data;
         let mut raw = std::ptr::null_mut();
-        // SAFETY: valid options and out pointer; the recorder outlives the tracker.
         assert_eq!(
-            // SAFETY: the test's tracker is live until nt_free; strings are NUL-terminated, outputs writable.
+            // SAFETY: valid options and out pointer; the recorder outlives the tracker.
             unsafe { nt_new_with_options(&options, &mut raw) },
             nt_status::Ok
         );
