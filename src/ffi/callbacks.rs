@@ -2,6 +2,7 @@
 //! types, and how one call's events and log lines reach them. When and on which thread they
 //! run is [`super::delivery`]'s business.
 
+use std::cell::RefCell;
 use std::ffi::{CString, c_char, c_void};
 
 use crate::presence::{Event, EventKind, Events, MAX_NICK_LEN};
@@ -122,12 +123,34 @@ pub struct Batch {
     logs: Vec<(nt_log_level, String)>,
 }
 
+thread_local! {
+    /// Batches delivered on this thread, kept for the next calls: a call's events are copied
+    /// into one without allocating once the thread has delivered a few.
+    static SPARE: RefCell<Vec<Batch>> = const { RefCell::new(Vec::new()) };
+}
+
 impl Batch {
     /// A copy of a call's events (made under the tracker's lock, delivered after it).
     pub fn of(events: &Events) -> Self {
-        let mut batch = Batch::default();
+        if events.is_empty() {
+            return Batch::default(); // most calls: nothing to copy, nothing allocated
+        }
+        let spare = SPARE.try_with(|spare| spare.borrow_mut().pop());
+        let mut batch = spare.ok().flatten().unwrap_or_default();
         batch.events.extend_from(events);
         batch
+    }
+
+    /// Empties a delivered batch and keeps it for a later call on this thread.
+    pub fn recycle(mut self) {
+        self.events.clear();
+        self.logs.clear();
+        let _ = SPARE.try_with(|spare| {
+            let mut spare = spare.borrow_mut();
+            if spare.len() < 4 {
+                spare.push(self);
+            }
+        });
     }
 
     pub fn is_empty(&self) -> bool {

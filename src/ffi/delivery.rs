@@ -63,7 +63,7 @@ pub fn deliver(tracker: &nt_tracker, batch: Batch) -> Result<(), Error> {
         }
     });
     match batch {
-        Some(batch) => run(tracker, VecDeque::from([batch]), || {}),
+        Some(batch) => run(tracker, Some(batch), || {}),
         None => Ok(()),
     }
 }
@@ -76,7 +76,7 @@ pub fn visit(tracker: &nt_tracker, visit: impl FnOnce()) -> Result<(), Error> {
         visit();
         return Ok(());
     }
-    run(tracker, VecDeque::new(), visit)
+    run(tracker, None, visit)
 }
 
 /// Whether this thread is running one of `tracker`'s callbacks.
@@ -84,20 +84,22 @@ pub fn is_delivering(tracker: &nt_tracker) -> bool {
     DELIVERIES.with_borrow(|deliveries| deliveries.iter().any(|d| d.tracker == id(tracker)))
 }
 
-/// The outermost delivery of `tracker` on this thread: `first`, then whatever `before` and
-/// the callbacks queue.
-fn run(tracker: &nt_tracker, first: VecDeque<Batch>, before: impl FnOnce()) -> Result<(), Error> {
+/// The outermost delivery of `tracker` on this thread: whatever `before` queues, `first`,
+/// then whatever the callbacks queue. (The queue is only allocated if a callback queues.)
+fn run(tracker: &nt_tracker, first: Option<Batch>, before: impl FnOnce()) -> Result<(), Error> {
     DELIVERIES.with_borrow_mut(|deliveries| {
         deliveries.push(Delivery {
             tracker: id(tracker),
-            queue: first,
+            queue: VecDeque::new(),
             error: 0,
         })
     });
     let scope = Scope(tracker);
     before();
-    while let Some(batch) =
-        DELIVERIES.with_borrow_mut(|deliveries| ours(deliveries).queue.pop_front())
+    let mut next = first;
+    while let Some(batch) = next
+        .take()
+        .or_else(|| DELIVERIES.with_borrow_mut(|deliveries| ours(deliveries).queue.pop_front()))
     {
         #[cfg(test)]
         if tests::PANIC_IN_DELIVERY.replace(false) {
@@ -106,6 +108,7 @@ fn run(tracker: &nt_tracker, first: VecDeque<Batch>, before: impl FnOnce()) -> R
         // SAFETY: the creator of the tracker promised its callbacks stay callable until
         // nt_free(), which cannot have happened while one of its calls is running.
         unsafe { tracker.listeners.deliver(&batch) };
+        batch.recycle();
     }
     let error = scope.end();
     if error == 0 {
