@@ -16,7 +16,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Rust: format, lints, unit + property + seed-suite tests, benchmark smoke run"
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
-cargo test --locked --all-targets
+# generate-header: build.rs regenerates include/nick_tracker.h and the header check runs.
+cargo clippy --locked --all-targets --features generate-header -- -D warnings
+cargo test --locked --all-targets --features generate-header
 
 step "Rust under Miri: the core's and the C ABI layer's unit tests"
 cargo +nightly miri test --locked --lib
