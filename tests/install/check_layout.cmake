@@ -1,36 +1,30 @@
-# cmake -D PREFIX=... -D LIBDIR=... -D INCLUDEDIR=... -D VERSION=... -D SONAME=...
-#       -D READELF=... -D NM=... -D FORBIDDEN_PATHS=<list> -P check_layout.cmake
+# cmake -D PREFIX=... -D FILES=<list> -D LINKS=<list> -D SHARED=... -D FORMAT=ELF|PE
+#       -D HEADER=... -D PACKAGE_DIR=... -D VERSION=... -D SONAME=... -D FORBIDDEN_PATHS=<list>
+#       -D READELF=... -D NM=... -D OBJDUMP=... -P check_layout.cmake
 #
-# Checks the installed tree in PREFIX: every file is there, the shared library has the
-# conventional symlink chain and SONAME and exports exactly the functions the header declares,
-# the CMake package accepts the same major version only, and no installed text file refers to
+# Checks the installed tree in PREFIX (paths below are relative to it): every file in FILES is
+# there as a regular file, every "link>target" in LINKS is a symlink to target, the shared
+# library SHARED has the SONAME (ELF) and exports exactly the functions the header declares,
+# the CMake package accepts the versions ABI.md promises, and no installed text file refers to
 # the build or source tree (FORBIDDEN_PATHS), which would make the package unrelocatable.
-set(lib "${PREFIX}/${LIBDIR}")
-set(real_name "libnick_tracker.so.${VERSION}")
-set(package "${lib}/cmake/nick_tracker")
 set(problems "")
 
 macro(problem text)
   string(APPEND problems "  ${text}\n")
 endmacro()
 
-foreach(file IN ITEMS "${lib}/${real_name}" "${lib}/libnick_tracker.a"
-                      "${PREFIX}/${INCLUDEDIR}/nick_tracker.h"
-                      "${PREFIX}/${INCLUDEDIR}/nick_tracker.hpp"
-                      "${package}/nick_tracker-config.cmake"
-                      "${package}/nick_tracker-config-version.cmake"
-                      "${lib}/pkgconfig/nick_tracker.pc")
-  if(NOT EXISTS "${file}" OR IS_SYMLINK "${file}")
+foreach(file IN LISTS FILES)
+  if(NOT EXISTS "${PREFIX}/${file}" OR IS_SYMLINK "${PREFIX}/${file}")
     problem("${file} is missing or not a regular file")
   endif()
 endforeach()
 
-foreach(link_and_target IN ITEMS "${SONAME}>${real_name}" "libnick_tracker.so>${SONAME}")
+foreach(link_and_target IN LISTS LINKS)
   string(REPLACE ">" ";" link_and_target "${link_and_target}")
   list(GET link_and_target 0 link)
   list(GET link_and_target 1 expected)
-  if(IS_SYMLINK "${lib}/${link}")
-    file(READ_SYMLINK "${lib}/${link}" target)
+  if(IS_SYMLINK "${PREFIX}/${link}")
+    file(READ_SYMLINK "${PREFIX}/${link}" target)
   else()
     set(target "(not a symlink)")
   endif()
@@ -48,18 +42,29 @@ function(run output_variable)
   set(${output_variable} "${output}" PARENT_SCOPE)
 endfunction()
 
-run(dynamic_section "${READELF}" -d "${lib}/${real_name}")
-string(REGEX MATCH "Library soname: \\[([^]]*)\\]" _ "${dynamic_section}")
-if(NOT CMAKE_MATCH_1 STREQUAL SONAME)
-  problem("SONAME is '${CMAKE_MATCH_1}', expected '${SONAME}'")
+# Exported: every defined dynamic symbol (ELF), or the DLL's export table (PE).
+set(shared "${PREFIX}/${SHARED}")
+if(FORMAT STREQUAL "ELF")
+  run(dynamic_section "${READELF}" -d "${shared}")
+  string(REGEX MATCH "Library soname: \\[([^]]*)\\]" _ "${dynamic_section}")
+  if(NOT CMAKE_MATCH_1 STREQUAL SONAME)
+    problem("SONAME is '${CMAKE_MATCH_1}', expected '${SONAME}'")
+  endif()
+  run(nm_output "${NM}" -D --defined-only "${shared}")
+  string(REGEX MATCHALL "[^ \n]+\n" exported "${nm_output}")
+  string(REPLACE "\n" "" exported "${exported}")
+elseif(FORMAT STREQUAL "PE")
+  run(headers "${OBJDUMP}" -p "${shared}")
+  string(REGEX MATCH "\\[Ordinal/Name Pointer\\] Table\n([^\n]+\n)*" table "${headers}")
+  string(REGEX MATCHALL "\\] [^\n]+" exported "${table}")
+  string(REPLACE "] " "" exported "${exported}")
+  list(REMOVE_ITEM exported "Table")  # the table's own heading
+else()
+  message(FATAL_ERROR "check_layout.cmake: FORMAT must be ELF or PE, not '${FORMAT}'")
 endif()
-
-# Exported: every defined dynamic symbol. Declared: every function declaration in the header,
-# that is a line (not a comment) starting with a return type and ending in "nt_...(".
-run(nm_output "${NM}" -D --defined-only "${lib}/${real_name}")
-string(REGEX MATCHALL "[^ \n]+\n" exported "${nm_output}")
-string(REPLACE "\n" "" exported "${exported}")
-file(STRINGS "${PREFIX}/${INCLUDEDIR}/nick_tracker.h" declarations
+# Declared: every function declaration in the header, that is a line (not a comment) starting
+# with a return type and ending in "nt_...(".
+file(STRINGS "${PREFIX}/${HEADER}" declarations
      REGEX "^[A-Za-z_][A-Za-z0-9_ ]*[ *]nt_[a-z0-9_]+\\(")
 set(declared "")
 foreach(line IN LISTS declarations)
@@ -74,30 +79,38 @@ if(NOT exported STREQUAL declared OR declared STREQUAL "")
           "    exported: ${exported}\n    declared: ${declared}")
 endif()
 
-# SameMajorVersion: 0.x accepts a request for 0.0 or the exact version, not 1.0 or a newer 0.x.
-foreach(request_and_expected IN ITEMS "0.0>TRUE" "${VERSION}>TRUE" "1.0>FALSE" "0.99>FALSE")
+# ABI.md: a release serves programs built for any earlier release of the same major version;
+# a request for a newer minor version or another major version is refused.
+string(REPLACE "." ";" parts "${VERSION}")
+list(GET parts 0 major)
+list(GET parts 1 minor)
+math(EXPR next_minor "${minor} + 1")
+math(EXPR next_major "${major} + 1")
+foreach(request_and_expected IN ITEMS "${major}.0>TRUE" "${major}.${minor}>TRUE"
+                                      "${VERSION}>TRUE" "${major}.${next_minor}>FALSE"
+                                      "${next_major}.0>FALSE")
   string(REPLACE ">" ";" request_and_expected "${request_and_expected}")
   list(GET request_and_expected 0 PACKAGE_FIND_VERSION)
   list(GET request_and_expected 1 expected)
   string(REGEX MATCH "^[0-9]+" PACKAGE_FIND_VERSION_MAJOR "${PACKAGE_FIND_VERSION}")
   unset(PACKAGE_VERSION_COMPATIBLE)
-  include("${package}/nick_tracker-config-version.cmake")
+  include("${PREFIX}/${PACKAGE_DIR}/nick_tracker-config-version.cmake")
   if(NOT PACKAGE_VERSION_COMPATIBLE STREQUAL expected)
     problem("a request for version ${PACKAGE_FIND_VERSION} gives compatible="
             "'${PACKAGE_VERSION_COMPATIBLE}', expected ${expected}")
   endif()
 endforeach()
 
-foreach(file IN ITEMS "${package}/nick_tracker-config.cmake"
-                      "${package}/nick_tracker-config-version.cmake"
-                      "${lib}/pkgconfig/nick_tracker.pc")
-  file(READ "${file}" content)
-  foreach(path IN LISTS FORBIDDEN_PATHS)
-    string(FIND "${content}" "${path}" position)
-    if(NOT position EQUAL -1)
-      problem("${file} refers to ${path}")
-    endif()
-  endforeach()
+foreach(file IN LISTS FILES)
+  if(file MATCHES "\\.(cmake|pc)$")
+    file(READ "${PREFIX}/${file}" content)
+    foreach(path IN LISTS FORBIDDEN_PATHS)
+      string(FIND "${content}" "${path}" position)
+      if(NOT position EQUAL -1)
+        problem("${file} refers to ${path}")
+      endif()
+    endforeach()
+  endif()
 endforeach()
 
 if(problems)
