@@ -70,4 +70,6 @@ step "Go: gofmt, go vet, go test -race through the installed library"
 step "Trace replay smoke run: Rust core, C ABI, Python package and plain Python agree"
 python3 benches/trace/run.py --quick
 
+./scripts/test-windows.sh  # MinGW cross-build; C tests, C example, installed package under wine
+
 step "All tests passed"
