@@ -71,5 +71,6 @@ step "Trace replay smoke run: Rust core, C ABI, Python package and plain Python 
 python3 benches/trace/run.py --quick
 
 ./scripts/test-windows.sh  # MinGW cross-build; C tests, C example, installed package under wine
+./scripts/check-macos.sh   # macOS names, install name and install rules, checked on Linux
 
 step "All tests passed"
