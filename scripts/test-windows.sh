@@ -44,7 +44,7 @@ if [ ! -f "$system32/bcryptprimitives.dll" ]; then
 fi
 
 # C++ is left out: it would need g++-mingw-w64-x86-64 and its runtime DLLs under wine.
-cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/x86_64-w64-mingw32.cmake \
+cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/toolchains/x86_64-w64-mingw32.cmake" \
   -DNT_BUILD_EXAMPLES=ON -DNT_BUILD_TESTS=ON -DNT_BUILD_CPP=OFF
 cmake --build "$build" --parallel
 ctest --test-dir "$build" --output-on-failure --parallel 2
