@@ -3,8 +3,9 @@
 
     python3 baseline.py TRACE [--runs K] [--mode seed|floor]
 
---mode seed (default) replays with SeedNickTracker, a faithful copy of the logic of
-jmcore.nick_tracker.NickTracker (/work/shared/seed/jmcore-nick_tracker.txt) minus its logging.
+--mode seed (default) replays with SeedNickTracker, jmcore.nick_tracker.NickTracker line for
+line minus its logging: the project's one Python transcription of jmcore,
+bindings/python/tests/jmcore_model.py, which the package's differential tests also use.
 --mode floor only walks the operations and every nick of every peerlist, with the same dispatch:
 the time no Python caller can go below, whatever the tracker. It prints no checksum.
 
@@ -13,7 +14,9 @@ Each run prints one JSON line (FORMAT.md, "Replayer output").
 
 from __future__ import annotations
 
-from typing import Callable, Collection, Dict, Generic, Hashable, List, Optional, Set, TypeVar
+import sys
+from pathlib import Path
+from typing import List
 
 import tracefile
 from tracefile import (
@@ -28,98 +31,9 @@ from tracefile import (
     Trace,
 )
 
-TDirectory = TypeVar("TDirectory", bound=Hashable)
-
-
-class SeedNickTracker(Generic[TDirectory]):
-    """jmcore.nick_tracker.NickTracker, line for line, without the logger calls.
-
-    Removing the logging only makes the baseline faster: the seed formats its f-strings (one of
-    them building a list) whether or not the log level lets them through.
-    """
-
-    def __init__(self, on_nick_leave: Optional[Callable[[str], None]] = None):
-        # active_nicks[nick] = {directory1: True, directory2: True, ...}
-        # True = nick is present on this directory, False = gone from this directory
-        self.active_nicks: Dict[str, Dict[TDirectory, bool]] = {}
-        self.on_nick_leave = on_nick_leave
-
-    def update_nick(self, nick: str, directory: TDirectory, is_present: bool) -> None:
-        if nick not in self.active_nicks:
-            self.active_nicks[nick] = {}
-
-        old_status = self.active_nicks[nick].get(directory)
-        self.active_nicks[nick][directory] = is_present
-
-        # Check if this update causes the nick to be completely gone
-        if not is_present and old_status is True:
-            # Nick just disappeared from this directory
-            # Check if it's still present on any other directory
-            if not self.is_nick_active(nick):
-                if self.on_nick_leave:
-                    self.on_nick_leave(nick)
-                # Clean up the entry
-                del self.active_nicks[nick]
-        elif is_present and old_status is False:
-            pass  # the seed only logs here ("returned to directory")
-
-    def mark_nick_present(self, nick: str, directory: TDirectory) -> None:
-        self.update_nick(nick, directory, True)
-
-    def mark_nick_gone(self, nick: str, directory: TDirectory) -> None:
-        self.update_nick(nick, directory, False)
-
-    def is_nick_active(self, nick: str) -> bool:
-        if nick not in self.active_nicks:
-            return False
-        return any(status for status in self.active_nicks[nick].values())
-
-    def get_active_directories_for_nick(self, nick: str) -> List[TDirectory]:
-        if nick not in self.active_nicks:
-            return []
-        return [
-            directory for directory, is_present in self.active_nicks[nick].items() if is_present
-        ]
-
-    def get_all_active_nicks(self) -> Set[str]:
-        return {nick for nick in self.active_nicks if self.is_nick_active(nick)}
-
-    def remove_directory(self, directory: TDirectory) -> List[str]:
-        gone_nicks = []
-
-        for nick in list(self.active_nicks.keys()):
-            if directory in self.active_nicks[nick]:
-                # Remove this directory from the nick's tracking
-                del self.active_nicks[nick][directory]
-
-                # Check if nick is now gone from all directories
-                if not self.active_nicks[nick]:
-                    # No directories left for this nick
-                    gone_nicks.append(nick)
-                    if self.on_nick_leave:
-                        self.on_nick_leave(nick)
-                    del self.active_nicks[nick]
-                elif not self.is_nick_active(nick):
-                    # Still tracked on some directories but marked as gone on all
-                    gone_nicks.append(nick)
-                    if self.on_nick_leave:
-                        self.on_nick_leave(nick)
-                    del self.active_nicks[nick]
-
-        return gone_nicks
-
-    def sync_with_peerlist(self, directory: TDirectory, active_nicks: Collection[str]) -> None:
-        # First, mark all nicks in the peerlist as present
-        for nick in active_nicks:
-            self.mark_nick_present(nick, directory)
-
-        # Then, mark nicks we're tracking but not in this peerlist as gone from this directory
-        for nick in list(self.active_nicks.keys()):
-            if directory in self.active_nicks[nick] and nick not in active_nicks:
-                self.mark_nick_gone(nick, directory)
-
-    def __repr__(self) -> str:
-        return f"NickTracker(active_nicks={len(self.get_all_active_nicks())})"
+# The model lives with the package's tests, which check the package against it.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bindings" / "python" / "tests"))
+from jmcore_model import JmcoreNickTracker as SeedNickTracker  # noqa: E402 (generate.py too)
 
 
 def prepare_for_seed(ops: List[Op]) -> List[Op]:

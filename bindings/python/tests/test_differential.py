@@ -1,4 +1,4 @@
-"""The library against a plain-Python transcription of jmcore's algorithm (seed_model.py) on
+"""The library against the plain-Python model of jmcore (jmcore_model.py) on
 random operation sequences: after every operation, the leave callbacks so far (in order), the
 operation's return value and every query must agree.
 
@@ -11,7 +11,7 @@ import random
 import pytest
 
 from nick_tracker import NickTracker
-from seed_model import SeedModel
+from jmcore_model import ModelNickTracker
 
 NICKS = ["alice", "bob", "carol", "dave", "eve"]
 DIRECTORIES = ["dir1", "dir2", 3, ("onion", 4)]
@@ -48,7 +48,7 @@ def observe(tracker):
 def test_library_matches_jmcore_model(seed):
     rng = random.Random(seed)
     model_left, library_left = [], []
-    model = SeedModel(on_nick_leave=model_left.append)
+    model = ModelNickTracker(on_nick_leave=model_left.append)
     with NickTracker(on_nick_leave=library_left.append) as library:
         for step in range(OPERATIONS):
             method, args = random_operation(rng)

@@ -9,7 +9,7 @@ import pytest
 from helpers import joins, leaves, taken
 from nick_tracker import Event, EventKind, NickTracker, _lib
 from nick_tracker._tracker import _Call
-from seed_model import SeedModel
+from jmcore_model import ModelNickTracker
 from test_differential import DIRECTORIES, NICKS, random_operation
 
 
@@ -175,7 +175,7 @@ def test_an_event_kind_unknown_to_this_package_is_ignored():
 def test_events_agree_with_the_model_and_with_the_active_set(seed):
     rng = random.Random(seed)
     model_left = []
-    model = SeedModel(on_nick_leave=model_left.append)
+    model = ModelNickTracker(on_nick_leave=model_left.append)
     events, left = [], []
     with NickTracker(on_event=events.append, on_nick_leave=left.append) as tracker:
         last = {}
