@@ -11,7 +11,15 @@ A ctypes binding to libnick_tracker with the API of JoinMarket's jmcore.nick_tra
         tracker.remove_directory("dir2")           # prints J5alice
 
 plus join events (on_nick_join, on_event), logging, limits, connection state
-(set_directory_connected), pick_directory and stats: see NickTracker.
+(set_directory_connected), pick_directory and stats; peerlists in chunks (begin_peerlist...),
+batched reports (update_nicks), time (clock, last_seen, expire) and each directory's view
+(directory_nicks, directory_stats): see NickTracker and the README.
+
+Callbacks run on the thread whose call caused them, before that call returns. On one thread
+a tracker's callbacks see its events in Event.seq order, also when a callback calls into the
+tracker (that call's events come after those still pending). Callbacks on several threads
+may run at once and out of seq order: a consumer keeps, per nick, the seq of the last event
+it applied and ignores older ones, and then agrees with the tracker.
 
 The shared library is found through $NICK_TRACKER_LIBRARY, then next to this package (where
 pip puts the one it builds), then by the system loader; `library_path` says which file was
@@ -19,6 +27,8 @@ loaded. `__version__` is the package's version, the Rust crate's.
 """
 
 from ._errors import (
+    CallbackFailedError,
+    ClockWentBackwardsError,
     DirectoryLimitError,
     InvalidArgumentError,
     InvalidNickError,
@@ -26,13 +36,16 @@ from ._errors import (
     NickLimitError,
     NickNotActiveError,
     NickTrackerError,
+    NoSnapshotError,
+    NotFoundError,
     Status,
     TrackerClosedError,
 )
 from ._lib import path as library_path
 from ._lib import version as library_version
-from ._tracker import LOGGER_NAME, NickTracker
-from ._types import Event, EventKind, LogLevel, PickMode, Stats
+from ._convert import LOGGER_NAME
+from ._tracker import NickTracker
+from ._types import DirectoryStats, Event, EventKind, LogLevel, PickMode, Stats
 
 try:
     # Written by setup.py from the crate's Cargo.toml when the package is built.
@@ -54,7 +67,10 @@ except ImportError:  # A source checkout used without building: ask the crate it
     del _checkout_version
 
 __all__ = [
+    "CallbackFailedError",
+    "ClockWentBackwardsError",
     "DirectoryLimitError",
+    "DirectoryStats",
     "Event",
     "EventKind",
     "InvalidArgumentError",
@@ -67,6 +83,8 @@ __all__ = [
     "NickNotActiveError",
     "NickTracker",
     "NickTrackerError",
+    "NoSnapshotError",
+    "NotFoundError",
     "PickMode",
     "Stats",
     "Status",

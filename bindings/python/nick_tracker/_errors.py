@@ -1,7 +1,7 @@
 """The status codes of the C library and the exceptions they become."""
 
 import enum
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 from . import _lib
 
@@ -22,6 +22,10 @@ class Status(enum.IntEnum):
     NICK_LIMIT = 10
     DIRECTORY_LIMIT = 11
     INVALID_ARGUMENT = 12
+    CALLBACK_FAILED = 13
+    NO_SNAPSHOT = 14
+    CLOCK_WENT_BACKWARDS = 15
+    NOT_FOUND = 16
 
     def describe(self) -> str:
         """The library's own one-line description of this status (nt_status_str)."""
@@ -76,6 +80,28 @@ class InvalidArgumentError(NickTrackerError, ValueError):
     its own arguments first, so this means the package and library disagree: a bug."""
 
 
+class NoSnapshotError(NickTrackerError, LookupError):
+    """add_peerlist_chunk(), commit_peerlist() or abort_peerlist() on a directory with no
+    peerlist open: begin_peerlist() was not called, or a commit, an abort, a full sync, a
+    disconnection or a removal closed it since. Nothing was changed."""
+
+
+class ClockWentBackwardsError(NickTrackerError):
+    """The tracker's clock read an earlier time than it did before, so the call that needed
+    the time was refused. Nothing was changed."""
+
+
+class NotFoundError(NickTrackerError, LookupError):
+    """The library knows no such nick, (nick, directory) pair or directory. The package's
+    methods answer None or an empty collection instead (last_seen(), directory_stats(),
+    directory_nicks()), so only direct library calls meet this."""
+
+
+class CallbackFailedError(NickTrackerError):
+    """A callback failed but its exception was lost on the way back to the caller: a bug of
+    this package (the exception itself is raised in every other case)."""
+
+
 _ERROR_TYPES = {
     Status.NICK_EMPTY: InvalidNickError,
     Status.NICK_TOO_LONG: InvalidNickError,
@@ -85,13 +111,20 @@ _ERROR_TYPES = {
     Status.NICK_LIMIT: NickLimitError,
     Status.DIRECTORY_LIMIT: DirectoryLimitError,
     Status.INVALID_ARGUMENT: InvalidArgumentError,
+    Status.CALLBACK_FAILED: CallbackFailedError,
+    Status.NO_SNAPSHOT: NoSnapshotError,
+    Status.CLOCK_WENT_BACKWARDS: ClockWentBackwardsError,
+    Status.NOT_FOUND: NotFoundError,
 }
 
 
-def error_for(status: int) -> NickTrackerError:
+def error_for(status: int, rewrite: Optional[Callable[[str], str]] = None) -> NickTrackerError:
     """The exception for a failed C call; must run on the thread that made the call,
-    straight after it, because the C library keeps the message per thread."""
+    straight after it, because the C library keeps the message per thread. `rewrite` turns
+    the library's directory numbers in the message into the caller's keys."""
     message = _lib.lib.nt_last_error_message().decode("utf-8", "replace")
+    if rewrite is not None:
+        message = rewrite(message)
     try:
         status = Status(status)
     except ValueError:  # a status added by a newer library: keep the number

@@ -21,14 +21,10 @@ EXPECTED_MAJOR = 0
 MINIMUM_MINOR = 2
 
 # The nt_options layout this package fills in (NT_OPTIONS_VERSION).
-OPTIONS_VERSION = 1
+OPTIONS_VERSION = 2
 
 # typedef void (*nt_nick_callback)(void *user_data, const char *nick);
 NickCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
-
-# nt_nick_callback again, as nt_for_each_active_nick() is declared to take it: with user_data
-# a Python object (the list the visitor appends to), which the library passes back untouched.
-ActiveNickVisitor = ctypes.CFUNCTYPE(None, ctypes.py_object, ctypes.c_char_p)
 
 
 class NtEvent(ctypes.Structure):
@@ -38,6 +34,7 @@ class NtEvent(ctypes.Structure):
         ("kind", ctypes.c_uint32),  # nt_event_kind, 32 bits in every language mode
         ("nick", ctypes.c_char_p),
         ("directory", ctypes.c_uint64),
+        ("seq", ctypes.c_uint64),
     ]
 
 
@@ -46,6 +43,9 @@ EventCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(NtEvent))
 
 # typedef void (*nt_log_callback)(void *user_data, nt_log_level level, const char *message);
 LogCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_char_p)
+
+# typedef uint64_t (*nt_clock_callback)(void *user_data);
+ClockCallback = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p)
 
 
 class NtOptions(ctypes.Structure):
@@ -62,6 +62,11 @@ class NtOptions(ctypes.Structure):
         ("max_nicks", ctypes.c_size_t),
         ("max_directories", ctypes.c_size_t),
         ("pick_mode", ctypes.c_uint32),
+        ("clock", ClockCallback),
+        ("clock_user_data", ctypes.c_void_p),
+        ("presence_ttl_ms", ctypes.c_uint64),
+        ("gone_grace_ms", ctypes.c_uint64),
+        ("disconnected_hold_ms", ctypes.c_uint64),
     ]
 
 
@@ -78,9 +83,29 @@ class NtStats(ctypes.Structure):
     ]
 
 
+class NtDirectoryStats(ctypes.Structure):
+    """nt_directory_stats, filled by nt_get_directory_stats()."""
+
+    _fields_ = [
+        ("nicks", ctypes.c_size_t),
+        ("connected", ctypes.c_bool),
+        ("snapshot_open", ctypes.c_bool),
+        ("last_peerlist_ms", ctypes.c_uint64),
+        ("last_report_ms", ctypes.c_uint64),
+        ("peerlists", ctypes.c_uint64),
+        ("reports", ctypes.c_uint64),
+    ]
+
+
 _status = ctypes.c_uint32
 _tracker = ctypes.c_void_p
 _size_p = ctypes.POINTER(ctypes.c_size_t)
+_u64 = ctypes.c_uint64
+_u64_p = ctypes.POINTER(ctypes.c_uint64)
+_nick = ctypes.c_char_p
+# A packed list of nicks ("alice\0bob\0") passed as bytes: c_char_p hands C the object's own
+# storage, no copy. Also the type of caller-provided output buffers for packed nicks.
+_packed = ctypes.c_char_p
 
 _PROTOTYPES = {
     "nt_status_str": (ctypes.c_char_p, [ctypes.c_uint32]),
@@ -89,32 +114,77 @@ _PROTOTYPES = {
     "nt_new": (_status, [NickCallback, ctypes.c_void_p, ctypes.POINTER(_tracker)]),
     "nt_new_with_options": (_status, [ctypes.POINTER(NtOptions), ctypes.POINTER(_tracker)]),
     "nt_free": (None, [_tracker]),
-    "nt_update": (_status, [_tracker, ctypes.c_char_p, ctypes.c_uint64, ctypes.c_bool]),
-    "nt_mark_present": (_status, [_tracker, ctypes.c_char_p, ctypes.c_uint64]),
-    "nt_mark_gone": (_status, [_tracker, ctypes.c_char_p, ctypes.c_uint64]),
-    "nt_remove_directory": (_status, [_tracker, ctypes.c_uint64, _size_p]),
-    "nt_set_directory_connected": (_status, [_tracker, ctypes.c_uint64, ctypes.c_bool]),
-    "nt_sync_peerlist": (
+    "nt_update": (_status, [_tracker, _nick, _u64, ctypes.c_bool]),
+    "nt_update_n": (_status, [_tracker, _nick, ctypes.c_size_t, _u64, ctypes.c_bool]),
+    "nt_mark_present": (_status, [_tracker, _nick, _u64]),
+    "nt_mark_gone": (_status, [_tracker, _nick, _u64]),
+    "nt_update_batch": (
         _status,
-        [_tracker, ctypes.c_uint64, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t],
+        [_tracker, _u64, _packed, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t],
     ),
-    # The packed buffer is passed as bytes: c_char_p hands C the object's own storage, no copy.
-    "nt_sync_peerlist_packed": (
+    "nt_remove_directory": (_status, [_tracker, _u64, _size_p]),
+    "nt_set_directory_connected": (_status, [_tracker, _u64, ctypes.c_bool]),
+    "nt_expire": (_status, [_tracker, _size_p]),
+    "nt_sync_peerlist": (_status, [_tracker, _u64, ctypes.POINTER(_nick), ctypes.c_size_t]),
+    "nt_sync_peerlist_packed": (_status, [_tracker, _u64, _packed, ctypes.c_size_t]),
+    "nt_peerlist_begin": (_status, [_tracker, _u64]),
+    "nt_peerlist_add": (_status, [_tracker, _u64, _packed, ctypes.c_size_t]),
+    "nt_peerlist_commit": (_status, [_tracker, _u64, _size_p]),
+    "nt_peerlist_abort": (_status, [_tracker, _u64]),
+    "nt_is_active": (_status, [_tracker, _nick, ctypes.POINTER(ctypes.c_bool)]),
+    "nt_is_active_n": (
         _status,
-        [_tracker, ctypes.c_uint64, ctypes.c_char_p, ctypes.c_size_t],
+        [_tracker, _nick, ctypes.c_size_t, ctypes.POINTER(ctypes.c_bool)],
     ),
-    "nt_is_active": (_status, [_tracker, ctypes.c_char_p, ctypes.POINTER(ctypes.c_bool)]),
     "nt_active_directories": (
         _status,
-        [_tracker, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64), ctypes.c_size_t, _size_p],
+        [_tracker, _nick, _u64_p, ctypes.c_size_t, _size_p],
     ),
-    "nt_pick_directory": (
+    "nt_active_directories_n": (
         _status,
-        [_tracker, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64)],
+        [_tracker, _nick, ctypes.c_size_t, _u64_p, ctypes.c_size_t, _size_p],
     ),
+    "nt_pick_directory": (_status, [_tracker, _nick, _u64_p]),
+    "nt_pick_directory_n": (_status, [_tracker, _nick, ctypes.c_size_t, _u64_p]),
     "nt_active_nick_count": (_status, [_tracker, _size_p]),
     "nt_get_stats": (_status, [_tracker, ctypes.POINTER(NtStats)]),
-    "nt_for_each_active_nick": (_status, [_tracker, ActiveNickVisitor, ctypes.py_object]),
+    "nt_for_each_active_nick": (_status, [_tracker, NickCallback, ctypes.c_void_p]),
+    "nt_active_nicks_packed": (_status, [_tracker, _packed, ctypes.c_size_t, _size_p]),
+    "nt_last_seen": (_status, [_tracker, _nick, _u64, _u64_p]),
+    "nt_last_seen_anywhere": (_status, [_tracker, _nick, _u64_p]),
+    "nt_get_directory_stats": (_status, [_tracker, _u64, ctypes.POINTER(NtDirectoryStats)]),
+    "nt_for_each_directory_nick": (
+        _status,
+        [_tracker, _u64, NickCallback, ctypes.c_void_p],
+    ),
+    "nt_directory_nicks_packed": (
+        _status,
+        [_tracker, _u64, _packed, ctypes.c_size_t, _size_p],
+    ),
+    "nt_directories": (_status, [_tracker, _u64_p, ctypes.c_size_t, _size_p]),
+    "nt_report_callback_error": (_status, [_tracker, ctypes.c_size_t]),
+    "nt_take_callback_error": (ctypes.c_size_t, []),
+    "nt_departed_nicks": (_status, [_packed, ctypes.c_size_t, _size_p]),
+}
+
+# The calls made once per report or query, used without argtypes: ctypes then converts no
+# argument through from_param(), which costs a third of such a call. Safe only because the
+# package passes every argument as exactly the C type below (a ctypes instance, whose own type
+# says how to pass it; bytes for a NUL-terminated string; an array for a pointer to its
+# first element), never a plain int. tests/test_header.py checks these against _PROTOTYPES.
+UNTYPED = {
+    "nt_update": ("tracker", "nick", ctypes.c_uint64, ctypes.c_bool),
+    "nt_mark_present": ("tracker", "nick", ctypes.c_uint64),
+    "nt_mark_gone": ("tracker", "nick", ctypes.c_uint64),
+    "nt_is_active": ("tracker", "nick", ctypes.c_bool * 1),
+    "nt_active_directories": (
+        "tracker",
+        "nick",
+        ctypes.c_uint64 * 1,
+        ctypes.c_size_t,
+        ctypes.c_size_t * 1,
+    ),
+    "nt_pick_directory": ("tracker", "nick", ctypes.c_uint64 * 1),
 }
 
 
@@ -226,4 +296,12 @@ def _load() -> Tuple[str, str, ctypes.CDLL]:
     return path, version, lib
 
 
+def _untyped(lib: ctypes.CDLL, name: str) -> "ctypes._CFuncPtr":
+    """A second function object for `name` with a status result and no argtypes (UNTYPED)."""
+    function = lib._FuncPtr((name, lib))  # type: ignore[attr-defined]
+    function.restype = ctypes.c_uint32
+    return function
+
+
 path, version, lib = _load()
+untyped = {name: _untyped(lib, name) for name in UNTYPED}

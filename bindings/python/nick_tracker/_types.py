@@ -1,11 +1,11 @@
 """The values NickTracker hands out or accepts besides nicks and directories: events, log
-levels, pick modes and stats. The enum numbers are the C library's, so they can be passed to
+levels, pick modes and statistics. The enum numbers are the C library's, so they can be passed to
 it as they are."""
 
 import dataclasses
 import enum
 import logging
-from typing import Hashable, NamedTuple
+from typing import Hashable, NamedTuple, Optional
 
 
 class EventKind(enum.IntEnum):
@@ -17,26 +17,34 @@ class EventKind(enum.IntEnum):
 
     LEAVE = 2
     """The nick left: no connected directory reports it present any more. Exactly one LEAVE
-    follows each JOIN (unless the tracker is closed first)."""
+    follows each JOIN of the same nick, in seq order (unless the tracker is closed first)."""
 
 
 class Event(NamedTuple):
     """One JOIN or LEAVE, as passed to on_event.
 
     `directory` is the caller's own directory key (as given to the tracker, not the library's
-    number): the directory whose report, peerlist, removal or connection change caused it.
+    number): the directory whose report, peerlist, removal, connection change or expiry
+    caused it.
+
+    `seq` numbers the tracker's events in the order it made the changes: 1 for its first
+    event, one more for each after it. One thread sees a tracker's events in seq order;
+    callbacks on several threads may see them out of order, so a consumer fed from several
+    threads keeps, per nick, the seq of the last event it applied and ignores older ones.
     """
 
     kind: EventKind
     nick: str
     directory: Hashable
+    seq: int
 
 
 class LogLevel(enum.IntEnum):
     """nt_log_level: severity of a library log message, most severe first."""
 
     ERROR = 1
-    """Reserved by the library for failures a caller cannot see in a status; unused so far."""
+    """A misuse the library refused without a status to report it in (freeing a tracker from
+    inside its own callback, which this package refuses before the library sees it)."""
 
     WARN = 2
     """A change refused because a limit was reached."""
@@ -73,6 +81,11 @@ class PickMode(enum.IntEnum):
     """In turn, per nick, in the order get_active_directories_for_nick() lists them:
     deterministic, for tests."""
 
+    STICKY = 2
+    """The same directory for a nick while the nick stays active there (as a taker keeps the
+    directory of a private-message session); when it does not, another of its active
+    directories, chosen at random, from then on."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Stats:
@@ -97,3 +110,31 @@ class Stats:
 
     leaves: int
     """LEAVE events since the tracker was created, whether a callback received them or not."""
+
+
+@dataclasses.dataclass(frozen=True)
+class DirectoryStats:
+    """One directory's view and health, all taken at one instant (nt_directory_stats).
+
+    Times are seconds of the tracker's clock (see NickTracker's `clock`), None for never.
+    """
+
+    nicks: int
+    """Nicks the directory reports present, whether it is connected or not."""
+
+    connected: bool
+
+    snapshot_open: bool
+    """Whether a peerlist is being received in chunks (begin_peerlist())."""
+
+    last_peerlist: Optional[float]
+    """When its last complete peerlist arrived (synced or committed)."""
+
+    last_report: Optional[float]
+    """When its last single report (update_nick() and the like) arrived."""
+
+    peerlists: int
+    """Complete peerlists received since the directory became known."""
+
+    reports: int
+    """Single reports received since the directory became known."""

@@ -67,8 +67,9 @@ def test_exception_from_single_report_propagates():
 
 
 def test_callback_may_report_into_the_same_tracker():
-    # alice's departure makes the callback report bob gone from his last directory: bob's
-    # departure belongs to that inner call, not to the remove_directory that is running.
+    # alice's departure makes the callback remove bob's last directory: bob's departure
+    # belongs to that inner call (its return value), and is delivered after carol's, which
+    # the remove_directory that is running made first.
     seen = []
     inner_results = []
 
@@ -82,7 +83,7 @@ def test_callback_may_report_into_the_same_tracker():
         tracker.mark_nick_present("bob", "dir2")
         assert tracker.remove_directory("dir1") == ["alice", "carol"]
         assert inner_results == [["bob"]]
-        assert seen == ["alice", "bob", "carol"]
+        assert seen == ["alice", "carol", "bob"]
         assert tracker.get_all_active_nicks() == set()
 
 

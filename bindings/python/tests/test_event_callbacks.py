@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from helpers import joins, leaves
-from nick_tracker import Event, EventKind, LogLevel, NickLimitError, NickTracker
+from helpers import joins, leaves, taken
+from nick_tracker import EventKind, LogLevel, NickLimitError, NickTracker
 
 
 class Abort(BaseException):
@@ -29,12 +29,11 @@ def test_exception_in_on_event_propagates_after_the_call_completes(error_type):
         with pytest.raises(error_type) as caught:
             tracker.sync_with_peerlist("dir1", ["alice", "bob", "carol"])
         assert caught.value is raised[0]
-        assert seen == joins(("alice", "dir1"), ("bob", "dir1"), ("carol", "dir1"))
+        assert taken(seen) == joins(("alice", "dir1"), ("bob", "dir1"), ("carol", "dir1"))
         assert tracker.get_all_active_nicks() == {"alice", "bob", "carol"}
-        seen.clear()
         with pytest.raises(error_type):
             tracker.remove_directory("dir1")
-        assert seen == leaves(("alice", "dir1"), ("bob", "dir1"), ("carol", "dir1"))
+        assert taken(seen) == leaves(("alice", "dir1"), ("bob", "dir1"), ("carol", "dir1"))
         assert tracker.get_all_active_nicks() == set()
 
 
@@ -79,8 +78,8 @@ def test_exception_in_log_callback_propagates_after_the_call_completes():
         assert len(messages) == 3
         assert re.match(r'nick "?alice"? has left all directories', messages[0])
         assert re.match(r'nick "?bob"? has left all directories', messages[1])
-        assert re.match(r"directory 0 removed: 2 nicks left", messages[2])
-        assert events == joins(("alice", "dir1"), ("bob", "dir1")) + leaves(
+        assert re.match(r"directory 'dir1' removed: 2 nicks left", messages[2])
+        assert taken(events) == joins(("alice", "dir1"), ("bob", "dir1")) + leaves(
             ("alice", "dir1"), ("bob", "dir1")
         )
 
@@ -128,10 +127,11 @@ def test_join_callback_may_query_and_change_the_same_tracker():
 
     with NickTracker(on_nick_join=on_join) as tracker:
         tracker.sync_with_peerlist("dir1", ["alice", "carol"])
+    # bob's join is queued behind carol's, which the sync made first (test_ordering.py).
     assert observed == [
         ("alice", True, "dir1", 2),
-        ("bob", True, "dir2", 3),
         ("carol", True, "dir1", 3),
+        ("bob", True, "dir2", 3),
     ]
 
 
@@ -141,7 +141,7 @@ def test_event_callback_may_disconnect_a_directory_and_returns_stay_with_their_c
 
     def on_event(event):
         events.append(event)
-        if event == Event(EventKind.LEAVE, "alice", "dir1"):
+        if event[:3] == (EventKind.LEAVE, "alice", "dir1"):
             tracker.set_directory_connected("dir2", False)
             inner_results.append(tracker.remove_directory("dir3"))
 
@@ -153,12 +153,10 @@ def test_event_callback_may_disconnect_a_directory_and_returns_stay_with_their_c
         del events[:]
         assert tracker.remove_directory("dir1") == ["alice", "dave"]
     assert inner_results == [["carol"]]
-    assert events == [
-        Event(EventKind.LEAVE, "alice", "dir1"),
-        Event(EventKind.LEAVE, "bob", "dir2"),
-        Event(EventKind.LEAVE, "carol", "dir3"),
-        Event(EventKind.LEAVE, "dave", "dir1"),
-    ]
+    # The inner calls' leaves come after dave's, which the outer call made first.
+    assert taken(events) == leaves(
+        ("alice", "dir1"), ("dave", "dir1"), ("bob", "dir2"), ("carol", "dir3")
+    )
 
 
 def test_log_callback_may_call_into_the_tracker():

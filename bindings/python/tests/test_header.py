@@ -62,13 +62,36 @@ def test_structs_match_the_header():
         ("nt_event", _lib.NtEvent),
         ("nt_options", _lib.NtOptions),
         ("nt_stats", _lib.NtStats),
+        ("nt_directory_stats", _lib.NtDirectoryStats),
     ]:
         assert header_struct_fields(name) == [field for field, _ in struct._fields_], name
     assert [f.name for f in dataclasses.fields(nick_tracker.Stats)] == header_struct_fields(
         "nt_stats"
     )
+    # DirectoryStats gives times in seconds, so its fields drop the "_ms".
+    assert [f.name for f in dataclasses.fields(nick_tracker.DirectoryStats)] == [
+        name.replace("_ms", "") for name in header_struct_fields("nt_directory_stats")
+    ]
     defines = dict(re.findall(r"#define (NT_\w+) (\d+)", HEADER))
     assert int(defines["NT_OPTIONS_VERSION"]) == _lib.OPTIONS_VERSION
+
+
+def test_functions_called_without_argtypes_get_the_types_of_their_prototype():
+    # _lib.UNTYPED lists what the package passes to the functions it calls without argtypes;
+    # each must be what the prototype (checked against the header above) declares.
+    for name, passed in _lib.UNTYPED.items():
+        declared = _lib._PROTOTYPES[name][1]
+        assert len(passed) == len(declared), name
+        for given, expected in zip(passed, declared):
+            if given == "tracker":
+                assert expected is ctypes.c_void_p, name
+            elif given == "nick":
+                assert expected is ctypes.c_char_p, name
+            elif issubclass(given, ctypes.Array):  # passed as a pointer to its first element
+                assert expected is ctypes.POINTER(given._type_), name
+            else:
+                assert expected is given, name
+        assert _lib.untyped[name].argtypes is None and _lib.untyped[name].restype is ctypes.c_uint32
 
 
 def test_options_init_fills_in_the_documented_defaults():

@@ -10,12 +10,12 @@ from nick_tracker import LOGGER_NAME, LogLevel, NickLimitError, NickTracker
 
 # What one tracker logs for: alice joins, bob is refused by max_nicks, alice leaves when dir1
 # is removed. The wording is the library's, so only its gist is checked (a pattern each
-# message must match); the directory numbers are the package's ids for the keys (README).
+# message must match); directories are named by the caller's keys, as repr() shows them.
 EXPECTED = [
-    (LogLevel.DEBUG, r'^nick "?alice"? is active \(directory 0\)$'),
+    (LogLevel.DEBUG, r'^nick "?alice"? is active \(directory \'dir1\'\)$'),
     (LogLevel.WARN, r"^change refused: nick limit reached: .*\b1 nicks, the limit is 1$"),
-    (LogLevel.INFO, r'^nick "?alice"? has left all directories \(last: directory 0\)$'),
-    (LogLevel.INFO, r"^directory 0 removed: 1 nicks left$"),
+    (LogLevel.INFO, r'^nick "?alice"? has left all directories \(last: directory \'dir1\'\)$'),
+    (LogLevel.INFO, r"^directory 'dir1' removed: 1 nicks left$"),
 ]
 
 

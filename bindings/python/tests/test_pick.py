@@ -101,7 +101,8 @@ def test_pick_rejects_invalid_nicks_like_every_query():
 
 
 @pytest.mark.parametrize(
-    "pick", [PickMode.RANDOM, 0, "RANDOM", PickMode.ROUND_ROBIN, 1, "Round_Robin"]
+    "pick",
+    [PickMode.RANDOM, 0, "RANDOM", PickMode.ROUND_ROBIN, 1, "Round_Robin", PickMode.STICKY, 2],
 )
 def test_pick_accepts_the_enum_its_number_or_its_name(pick):
     with NickTracker(pick=pick) as tracker:
@@ -109,8 +110,8 @@ def test_pick_accepts_the_enum_its_number_or_its_name(pick):
         assert tracker.pick_directory("alice") == "d1"
 
 
-@pytest.mark.parametrize("pick", ["sticky", 2, None, True, 1.0])
+@pytest.mark.parametrize("pick", ["stick", 3, None, True, 1.0])
 def test_an_unknown_pick_mode_is_refused_before_reaching_the_library(pick):
-    expected = "pick must be a PickMode or one of 'random', 'round_robin'"
+    expected = "pick must be a PickMode or one of 'random', 'round_robin', 'sticky'"
     with pytest.raises(ValueError, match=expected):
         NickTracker(pick=pick)

@@ -2,6 +2,9 @@
 really do overlap inside the library while the threads' leave callbacks interleave in Python."""
 
 import threading
+import weakref
+
+import pytest
 
 from nick_tracker import NickTracker, TrackerClosedError
 
@@ -37,6 +40,7 @@ def test_threads_hammering_one_tracker_keep_every_invariant():
     # active only through the private directory; removing it must make exactly that thread's
     # nicks leave, in its order, with the callbacks on that thread.
     departures = []  # (thread ident, nick), appended by the callbacks; list.append is atomic
+
     def on_leave(nick):
         departures.append((threading.get_ident(), nick))
 
@@ -72,35 +76,35 @@ def test_threads_hammering_one_tracker_keep_every_invariant():
     assert by_thread == returned
 
 
-def test_close_waits_for_a_call_in_progress_on_another_thread():
+def test_close_does_not_wait_and_a_call_in_progress_keeps_the_tracker_until_it_returns():
+    # close() on another thread while a call is inside a callback: close() returns at once,
+    # new calls see a closed tracker, and the call in progress still completes with the C
+    # tracker, which is freed once it returns.
     in_callback = threading.Event()
-    close_returned = threading.Event()
+    closed = threading.Event()
     checks = []
 
     def on_leave(_nick):
         in_callback.set()
-        # Spin until the closing thread has marked the tracker closed; it must then be
-        # waiting for this call rather than freeing the tracker under it.
-        while True:
-            try:
-                tracker.is_nick_active("alice")
-            except TrackerClosedError:
-                break
-        checks.append(close_returned.is_set())
+        assert closed.wait(10)
+        with pytest.raises(TrackerClosedError):
+            tracker.is_nick_active("alice")
+        checks.append(handle() is not None)
 
     tracker = NickTracker(on_nick_leave=on_leave)
     tracker.mark_nick_present("alice", "dir1")
+    tracker.mark_nick_present("bob", "dir1")
+    handle = weakref.ref(tracker._handle)
 
     def closer():
-        in_callback.wait()
+        assert in_callback.wait(10)
         tracker.close()
-        close_returned.set()
+        closed.set()
 
     thread = threading.Thread(target=closer)
     thread.start()
     left = tracker.remove_directory("dir1")
-    in_callback.set()  # so the closer cannot hang if the callback never ran
     thread.join()
-    assert left == ["alice"]
-    assert checks == [False]
-    assert close_returned.is_set()
+    assert left == ["alice", "bob"]
+    assert checks == [True, True]
+    assert handle() is None
