@@ -6,7 +6,7 @@ import ctypes
 from typing import Callable, Hashable, List, Optional
 
 from ._convert import unpack_nicks
-from ._directories import Directories
+from ._directories import NO_DIRECTORY, Directories
 from ._dispatch import Dispatch
 from ._errors import CallbackFailedError, NickTrackerError, Status, TrackerClosedError
 from ._errors import error_for
@@ -106,7 +106,7 @@ class Calls:
         report ends as if it came first (a join, then a leave, if it made the nick join).
         """
         error = self._failure(status, directory) if status != OK else None
-        if self._directories.ids.get(directory) is not id_:
+        if id_ is not NO_DIRECTORY and self._directories.ids.get(directory) is not id_:
             try:
                 self._call(lib.nt_remove_directory, id_, None)
             except BaseException as cleanup_error:
@@ -118,9 +118,15 @@ class Calls:
         """The nicks (`count` of them, if known) that left in this thread's latest call that
         reports departures (nt_departed_nicks()), in the order they left. Called straight
         after that call."""
-        if count == 0:
+        if count is None:  # the call said nothing: ask for the length first
+            length = Size1()
+            if lib.nt_departed_nicks(None, 0, length) == OK:
+                return []
+            room = length[0]
+        elif count == 0:
             return []
-        room = 256 if count is None else count * 24
+        else:
+            room = count * 24
         return unpack_nicks(_two_calls(self, lib.nt_departed_nicks, (), room))
 
     def _packed(self, function: Callable[..., int], room: int, *args: object) -> memoryview:

@@ -71,12 +71,12 @@ class Presence(Calls):
         nicks beyond max_nicks refuse the whole batch. One call into the library for all of
         them: prefer it to update_nick() in a loop whenever reports come several at a time.
         """
-        pairs = reports if isinstance(reports, (list, tuple)) else list(reports)
         try:
-            nicks = [nick for nick, _ in pairs]
-            flags = bytes([1 if present else 0 for _, present in pairs])
+            pairs = reports if isinstance(reports, (list, tuple)) else list(reports)
+            nicks, present = zip(*pairs) if pairs else ((), ())
         except (TypeError, ValueError):
             raise TypeError("reports must be (nick, present) pairs") from None
+        flags = bytes(map(bool, present))
         packed, count = pack_nicks(nicks)
         if 1 in flags:
             id_ = self._id(directory)
@@ -87,7 +87,7 @@ class Presence(Calls):
             id_ is not NO_DIRECTORY and self._directories.ids.get(directory) is not id_
         ):
             self._after_change(status, directory, id_)
-        return self._departed()
+        return self._departed() if 0 in flags else []  # only gone reports make nicks leave
 
     # -- time --------------------------------------------------------------------------------
 
@@ -156,7 +156,8 @@ class Presence(Calls):
             room = length[0]
         if status != OK:
             raise self._failure(status)
-        return self._directories.keys_for(ids[: length[0]])
+        key_for = self._directories.key_for
+        return [key_for(number) for number in ids[: length[0]]]
 
     def directory_nicks(self, directory: Hashable) -> Set[str]:
         """The nicks `directory` reports present, whether it is connected or not: its own

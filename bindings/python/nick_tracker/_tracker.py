@@ -10,7 +10,7 @@ from typing import Union
 from . import _convert
 from ._calls import CALLBACK_FAILED, OK, Handle, Size1
 from ._convert import LogTarget, encode, nick_error, unpack_nicks
-from ._directories import NO_DIRECTORY, Directories
+from ._directories import NO_DIRECTORY, UNPACK, Directories
 from ._dispatch import Dispatch, EventCallbackType, NickCallbackType
 from ._errors import Status, TrackerClosedError, error_for
 from ._lib import (
@@ -49,6 +49,14 @@ _Id1 = ctypes.c_uint64 * 1
 _IDS_ROOM = 16
 _IdRoom = ctypes.c_uint64 * _IDS_ROOM
 _IDS_ROOM_SIZE = ctypes.c_size_t(_IDS_ROOM)
+
+# Output buffers for the queries, taken (pop) and given back (append) by each call: half the
+# cost of making new ones. A list's pop and append are atomic, with or without the GIL, so
+# no two calls (threads, or a signal handler) ever share one; a call that finds the list
+# empty makes one, so the lists hold as many as calls ever ran at once.
+_BOOLS: List[Any] = []
+_IDS: List[Any] = []
+_ID_LISTS: List[Any] = []
 
 
 class NickTracker(Presence, Generic[TDirectory]):
@@ -103,6 +111,7 @@ class NickTracker(Presence, Generic[TDirectory]):
         self._handle: Optional[Handle] = None
         self._directories = directories = Directories()
         self._ids = directories.ids  # read by every call
+        self._keys = directories.keys
         self._dispatch = dispatch = Dispatch(directories)
         # Set through the properties for their checks. Whether joins reach Python at all
         # (_events) is settled below; until then the properties must accept callbacks.
@@ -167,6 +176,10 @@ class NickTracker(Presence, Generic[TDirectory]):
             # The first reading, so that a clock that fails later is always refused (see
             # read_clock()); a clock that fails now fails the constructor.
             self._call(lib.nt_expire, None)
+            error, dispatch.clock_failure.error = dispatch.clock_failure.error, None
+            if error is not None:
+                self._handle = None
+                raise error
 
     def _check_callback(self, name: str, callback: object) -> None:
         if callback is not None and not callable(callback):
@@ -227,10 +240,19 @@ class NickTracker(Presence, Generic[TDirectory]):
         Unlike jmcore, a "gone" report from a directory that has not reported the nick present
         is ignored rather than remembered.
         """
-        if is_present:
-            self.mark_nick_present(nick, directory)
-        else:
-            self.mark_nick_gone(nick, directory)
+        try:
+            encoded = encode(nick)
+        except (TypeError, UnicodeEncodeError):
+            nick_error(nick, "nick")
+        if 0 in encoded:
+            nick_error(nick, "nick")
+        ids = self._ids
+        id_ = ids.get(directory)
+        if id_ is None:  # a gone report from an unknown directory: it stays unknown
+            id_ = self._directories.add(directory) if is_present else NO_DIRECTORY
+        status = _nt_update(self._handle, encoded, id_, _TRUE if is_present else _FALSE)
+        if status or ids.get(directory, NO_DIRECTORY) is not id_:
+            self._after_change(status, directory, id_)
 
     def mark_nick_present(self, nick: str, directory: TDirectory) -> None:
         """Records that `directory` lists `nick`."""
@@ -245,7 +267,7 @@ class NickTracker(Presence, Generic[TDirectory]):
         if id_ is None:
             id_ = self._directories.add(directory)
         status = _nt_mark_present(self._handle, encoded, id_)
-        if status != OK or ids.get(directory) is not id_:
+        if status or ids.get(directory) is not id_:
             self._after_change(status, directory, id_)
 
     def mark_nick_gone(self, nick: str, directory: TDirectory) -> None:
@@ -258,7 +280,7 @@ class NickTracker(Presence, Generic[TDirectory]):
             nick_error(nick, "nick")
         # An unknown directory gets no id: the library ignores its gone reports anyway.
         status = _nt_mark_gone(self._handle, encoded, self._ids.get(directory, NO_DIRECTORY))
-        if status != OK:
+        if status:
             raise self._failure(status, directory)
 
     def is_nick_active(self, nick: str) -> bool:
@@ -269,11 +291,16 @@ class NickTracker(Presence, Generic[TDirectory]):
             nick_error(nick, "nick")
         if 0 in encoded:
             nick_error(nick, "nick")
-        active = _Bool1()
-        status = _nt_is_active(self._handle, encoded, active)
-        if status != OK:
+        try:
+            out = _BOOLS.pop()
+        except IndexError:
+            out = _Bool1()
+        status = _nt_is_active(self._handle, encoded, out)
+        active = out[0]
+        _BOOLS.append(out)
+        if status:
             raise self._failure(status)
-        return active[0]
+        return active
 
     def get_active_directories_for_nick(self, nick: str) -> List[TDirectory]:
         """The connected directories reporting `nick` present, in the order they first
@@ -284,17 +311,29 @@ class NickTracker(Presence, Generic[TDirectory]):
             nick_error(nick, "nick")
         if 0 in encoded:
             nick_error(nick, "nick")
-        ids = _IdRoom()
-        length = Size1()
+        try:
+            ids, length = out = _ID_LISTS.pop()
+        except IndexError:
+            ids, length = out = _IdRoom(), Size1()
+        status = _nt_active_directories(self._handle, encoded, ids, _IDS_ROOM_SIZE, length)
+        found = UNPACK[length[0]](ids) if not status else None
+        _ID_LISTS.append(out)
+        if status:
+            return self._many_directories(status, encoded, length[0])
+        return self._directories.keys_for(found)  # type: ignore[return-value]
+
+    def _many_directories(self, status: int, encoded: bytes, room: int) -> List[TDirectory]:
+        """get_active_directories_for_nick() when its first call failed, or found more than
+        _IDS_ROOM directories (and said how many: `room`)."""
         handle = self._handle
-        status = _nt_active_directories(handle, encoded, ids, _IDS_ROOM_SIZE, length)
+        length = Size1()
         while status == _BUFFER_TOO_SMALL:  # another thread may add directories: loop
-            ids = (ctypes.c_uint64 * length[0])()
-            room = ctypes.c_size_t(length[0])
-            status = _nt_active_directories(handle, encoded, ids, room, length)
-        if status != OK:
+            ids = (ctypes.c_uint64 * room)()
+            status = _nt_active_directories(handle, encoded, ids, ctypes.c_size_t(room), length)
+            room = length[0]
+        if status:
             raise self._failure(status)
-        return self._directories.keys_for(ids[: length[0]])  # type: ignore[return-value]
+        return self._directories.keys_for(tuple(ids[:room]))  # type: ignore[return-value]
 
     def get_all_active_nicks(self) -> Set[str]:
         """Every nick that at least one connected directory reports present."""
@@ -377,11 +416,19 @@ class NickTracker(Presence, Generic[TDirectory]):
             nick_error(nick, "nick")
         if 0 in encoded:
             nick_error(nick, "nick")
-        directory = _Id1()
-        status = _nt_pick_directory(self._handle, encoded, directory)
-        if status != OK:
+        try:
+            out = _IDS.pop()
+        except IndexError:
+            out = _Id1()
+        status = _nt_pick_directory(self._handle, encoded, out)
+        directory = out[0]
+        _IDS.append(out)
+        if status:
             raise self._failure(status)
-        return self._directories.key_for(directory[0])  # type: ignore[return-value]
+        try:
+            return self._keys[directory]  # type: ignore[no-any-return]
+        except KeyError:  # released meanwhile
+            return self._directories.key_for(directory)  # type: ignore[return-value]
 
     def active_nick_count(self) -> int:
         """How many nicks are active: len(get_all_active_nicks()), without building the set."""
