@@ -135,13 +135,26 @@ class Calls:
         return _two_calls(self, function, (self._handle, *args), room)
 
 
+_BUFFER_TYPES = {}
+
+
+def _buffer(room: int) -> ctypes.Array:
+    """A zeroed buffer of at least `room` bytes, of a size that is a power of two, so that the
+    few array types are made once (making one costs more than a small buffer)."""
+    size = 1 << max(6, (room - 1).bit_length())
+    buffer_type = _BUFFER_TYPES.get(size)
+    if buffer_type is None:
+        buffer_type = _BUFFER_TYPES.setdefault(size, ctypes.c_char * size)
+    return buffer_type()
+
+
 def _two_calls(calls: Calls, function: Callable[..., int], args: tuple, room: int) -> memoryview:
     """What a function of the two-call pattern writes: a buffer of `room` bytes, or of the
     length the library asks for if that was too small."""
     length = Size1()
     while True:
-        buffer = ctypes.create_string_buffer(room)
-        status = function(*args, buffer, room, length)
+        buffer = _buffer(room)
+        status = function(*args, buffer, len(buffer), length)
         if status != BUFFER_TOO_SMALL:
             break
         room = length[0]  # the tracker may grow before the next call: loop
