@@ -76,9 +76,12 @@ class Presence(Calls):
             nicks, present = zip(*pairs) if pairs else ((), ())
         except (TypeError, ValueError):
             raise TypeError("reports must be (nick, present) pairs") from None
-        flags = bytes(map(bool, present))
+        try:
+            flags = bytes(present)  # bools, or ints from 0 to 255: nonzero is present
+        except (TypeError, ValueError):
+            flags = bytes(map(bool, present))
         packed, count = pack_nicks(nicks)
-        if 1 in flags:
+        if flags.count(0) != count:  # a present report: the directory may become known
             id_ = self._id(directory)
         else:  # gone reports only: an unknown directory stays unknown
             id_ = self._directories.ids.get(directory, NO_DIRECTORY)
