@@ -192,6 +192,12 @@ def per_call(n: int, d: int, reps: int) -> List[Tuple[str, Dict[str, float]]]:
             active(h, nick, out_bool)
             out_bool.value
 
+    def fresh_active():
+        for nick in encoded:
+            out = ctypes.c_bool()
+            active(h, nick, out)
+            out.value
+
     def raw_active():
         for nick in encoded:
             active_raw(h, nick, raw_bool)
@@ -201,6 +207,12 @@ def per_call(n: int, d: int, reps: int) -> List[Tuple[str, Dict[str, float]]]:
         for nick in encoded:
             dirs(h, nick, out_ids, 16, out_len)
             out_ids[: out_len.value]
+
+    def fresh_dirs():
+        for nick in encoded:
+            ids, length = (ctypes.c_uint64 * 16)(), ctypes.c_size_t()
+            dirs(h, nick, ids, 16, length)
+            ids[: length.value]
 
     def raw_dirs():
         for nick in encoded:
@@ -212,6 +224,12 @@ def per_call(n: int, d: int, reps: int) -> List[Tuple[str, Dict[str, float]]]:
             pick(h, nick, out_u64)
             out_u64.value
 
+    def fresh_pick():
+        for nick in encoded:
+            out = ctypes.c_uint64()
+            pick(h, nick, out)
+            out.value
+
     def raw_pick():
         for nick in encoded:
             pick_raw(h, nick, raw_u64)
@@ -222,12 +240,13 @@ def per_call(n: int, d: int, reps: int) -> List[Tuple[str, Dict[str, float]]]:
             random.choice(jmcore.get_active_directories_for_nick(nick))
 
     cases = [
-        ("mark_nick_present", package_reports, bare_reports, raw_reports, jmcore_reports),
-        ("update_nick", package_updates, bare_updates, raw_updates, jmcore_updates),
+        ("mark_nick_present", package_reports, bare_reports, None, raw_reports, jmcore_reports),
+        ("update_nick", package_updates, bare_updates, None, raw_updates, jmcore_updates),
         (
             "is_nick_active",
             per_nick(package.is_nick_active),
             bare_active,
+            fresh_active,
             raw_active,
             per_nick(jmcore.is_nick_active),
         ),
@@ -235,13 +254,22 @@ def per_call(n: int, d: int, reps: int) -> List[Tuple[str, Dict[str, float]]]:
             "get_active_directories_for_nick",
             per_nick(package.get_active_directories_for_nick),
             bare_dirs,
+            fresh_dirs,
             raw_dirs,
             per_nick(jmcore.get_active_directories_for_nick),
         ),
-        ("pick_directory", per_nick(package.pick_directory), bare_pick, raw_pick, jmcore_pick),
+        (
+            "pick_directory",
+            per_nick(package.pick_directory),
+            bare_pick,
+            fresh_pick,
+            raw_pick,
+            jmcore_pick,
+        ),
     ]
     cases = [
-        (method, dict(zip(("package", "bare", "raw", "jmcore"), runs))) for method, *runs in cases
+        (method, {k: run for k, run in zip(COLUMNS, runs) if run is not None})
+        for method, *runs in cases
     ]
     results = []
     for method, runs in cases:
@@ -293,6 +321,9 @@ def per_call(n: int, d: int, reps: int) -> List[Tuple[str, Dict[str, float]]]:
     return results
 
 
+COLUMNS = ("package", "bare", "fresh", "raw", "jmcore")
+
+
 def format_ns(seconds: float) -> str:
     return f"{seconds * 1e9:,.0f} ns"
 
@@ -300,18 +331,15 @@ def format_ns(seconds: float) -> str:
 def print_per_call(results, n: int, d: int) -> None:
     print(f"\n### Per call, N={n:,} nicks x D={d} directories (best of interleaved runs)\n")
     print(
-        "| Method | package | bare ctypes (argtypes) | ctypes, no argtypes | jmcore (plain Python) "
-        "| package / bare | package / jmcore |"
+        "| Method | package | bare ctypes | bare, outputs per call | no argtypes | jmcore "
+        "| package / bare | package / bare, outputs per call | package / jmcore |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for method, times in results:
         package = times["package"]
-        cells = [
-            format_ns(times[k]) if k in times else "" for k in ("package", "bare", "raw", "jmcore")
-        ]
+        cells = [format_ns(times[k]) if k in times else "" for k in COLUMNS]
         ratios = [
-            f"{package / times['bare']:.2f}x" if "bare" in times else "",
-            f"{package / times['jmcore']:.2f}x" if "jmcore" in times else "",
+            f"{package / times[k]:.2f}x" if k in times else "" for k in ("bare", "fresh", "jmcore")
         ]
         print(f"| `{method}` | " + " | ".join(cells + ratios) + " |")
 
@@ -441,14 +469,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few runs (a smoke run)")
     parser.add_argument(
-        "--reps", type=int, default=None, help="interleaved runs (default 15, quick 3)"
+        "--reps", type=int, default=None, help="interleaved runs (default 30, quick 3)"
     )
     parser.add_argument("--against", help="also time the package of this git revision (traces)")
     parser.add_argument(
         "--trace", default=None, help="trace size NICKS:DIRS:ROUNDS (default medium 10000:16:8)"
     )
     args = parser.parse_args()
-    reps = args.reps or (3 if args.quick else 15)
+    reps = args.reps or (3 if args.quick else 30)
     n, d = (1_000, 4) if args.quick else (10_000, 8)
     print(
         f"nick_tracker {nick_tracker.__version__}, library {nick_tracker.library_version} "
