@@ -55,6 +55,8 @@ cmake --install build --prefix "$prefix"
 step "Python: pytest through the installed library"
 NICK_TRACKER_LIBRARY="$prefix/lib/libnick_tracker.so" \
   python3 -m pytest -q -p no:cacheprovider bindings/python
+NICK_TRACKER_LIBRARY="$prefix/lib/libnick_tracker.so" \
+  python3 benches/python/bench.py --quick  # a smoke run: the package and jmcore still agree
 ./scripts/test-python-package.sh  # the wheel and the sdist, tested installed in a fresh venv
 
 step "Go: gofmt, go vet, go test -race through the installed library"
