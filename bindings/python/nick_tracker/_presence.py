@@ -101,21 +101,21 @@ class Presence(Calls):
         is proportional to what is due, not to the number of nicks held."""
         count = Size1()
         status = lib.nt_expire(self._handle, count)
+        # Taken before any other library call, which would reset the library's per-thread
+        # state (the departures and a callback's error).
+        error = self._failure(status) if status != OK else None
+        departed = self._departed(count[0]) if status == OK else []
         if status in (OK, CALLBACK_FAILED) and self._expires_directories:
-            departed = self._departed(count[0]) if status == OK else []
             self._release_expired()
-            if status != OK:
-                raise self._failure(status)
-            return departed
-        if status != OK:
-            raise self._failure(status)
-        return self._departed(count[0])
+        if error is not None:
+            raise error
+        return departed
 
     def _release_expired(self) -> None:
         """Releases the ids of the disconnected directories that expire() just removed."""
         directories = self._directories
         stats = NtDirectoryStats()
-        for key in list(directories.disconnected):
+        for key in directories.disconnected.copy():  # a copy is atomic, iterating is not
             id_ = directories.ids.get(key)
             if id_ is None:
                 directories.disconnected.discard(key)
@@ -125,8 +125,9 @@ class Presence(Calls):
     def last_seen(self, nick: str, directory: Optional[Hashable] = None) -> Optional[float]:
         """When `directory` last reported `nick` present or listed it, in seconds of the
         tracker's clock (a gone report does not change it); with no directory, the latest
-        such time over every directory. None if there is none: the directory has no report
-        of the nick, or the tracker does not hold the nick."""
+        such time over every directory (so a directory whose key is None can only be asked
+        about that way). None if there is none: the directory has no report of the nick, or
+        the tracker does not hold the nick."""
         encoded = encode_nick(nick)
         milliseconds = (ctypes.c_uint64 * 1)()
         if directory is None:

@@ -216,6 +216,26 @@ def test_disconnected_hold_removes_the_directory_and_releases_its_key():
         assert tracker.directory_stats("dir1").nicks == 0
 
 
+def test_an_exception_from_a_callback_during_expire_is_raised_after_it_completes():
+    clock = FakeClock()
+
+    def on_leave(nick):
+        raise RuntimeError(f"{nick} left")
+
+    with NickTracker(on_leave, clock=clock, disconnected_hold=1, presence_ttl=10) as tracker:
+        tracker.mark_nick_present("alice", "dir1")
+        tracker.mark_nick_present("bob", "dir2")
+        tracker.set_directory_connected("dir2", True)
+        with pytest.raises(RuntimeError, match="bob left"):
+            tracker.set_directory_connected("dir2", False)
+        clock.now += 11  # alice's presence expires, dir2's hold is over
+        with pytest.raises(RuntimeError, match="alice left"):
+            tracker.expire()
+        assert tracker.directories() == ["dir1"]
+        assert "dir2" not in tracker._directories.ids  # released all the same
+        assert tracker.get_all_active_nicks() == set()
+
+
 @pytest.mark.parametrize("option", ["presence_ttl", "gone_grace", "disconnected_hold"])
 def test_durations_are_seconds_and_zero_or_none_is_off(option):
     for value in (None, 0, 0.0, 1, 2.5, 1e-9):
