@@ -86,11 +86,13 @@ class Presence(Calls):
         else:  # gone reports only: an unknown directory stays unknown
             id_ = self._directories.ids.get(directory, NO_DIRECTORY)
         status = lib.nt_update_batch(self._handle, id_, packed, len(packed), flags, count)
+        # Read at once (only gone reports make nicks leave): _after_change() may call again.
+        departed = self._departed() if status == OK and 0 in flags else []
         if status != OK or (
             id_ is not NO_DIRECTORY and self._directories.ids.get(directory) is not id_
         ):
             self._after_change(status, directory, id_)
-        return self._departed() if 0 in flags else []  # only gone reports make nicks leave
+        return departed
 
     # -- time --------------------------------------------------------------------------------
 
