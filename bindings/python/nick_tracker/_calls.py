@@ -10,11 +10,12 @@ from ._directories import NO_DIRECTORY, Directories
 from ._dispatch import Dispatch
 from ._errors import CallbackFailedError, NickTrackerError, Status, TrackerClosedError
 from ._errors import error_for
-from ._lib import lib
+from ._lib import NtDirectoryStats, lib
 
 OK = Status.OK
 BUFFER_TOO_SMALL = Status.BUFFER_TOO_SMALL
 CALLBACK_FAILED = Status.CALLBACK_FAILED
+NOT_FOUND = Status.NOT_FOUND
 
 Size1 = ctypes.c_size_t * 1
 
@@ -80,12 +81,31 @@ class Calls:
         error.__context__ = failure
         return error
 
-    def _id(self, directory: Hashable) -> ctypes.c_uint64:
-        """The id of `directory`, made if it has none: for calls that may make it known."""
+    def _id(
+        self, directory: Hashable, check: Optional[Callable[[], int]] = None
+    ) -> ctypes.c_uint64:
+        """The id of `directory`, made if it has none, for a call that may make it known.
+
+        The mapping must hold only directories the library knows, so a call that is refused
+        must leave no id behind. `check` (a call checking the nicks, without changing
+        anything) runs before a new id is made, so that bad input, the usual refusal, makes
+        none; _after_change() releases one made for a call refused otherwise (a limit).
+        """
         id_ = self._directories.ids.get(directory)
         if id_ is None:
+            if check is not None:
+                status = check()
+                if status != OK:
+                    raise self._failure(status, directory)
             id_ = self._directories.add(directory)
         return id_
+
+    def _check_nicks(self, packed: bytes, count: int) -> Callable[[], int]:
+        """A check for _id(): the packed nicks validated by the library (gone reports from no
+        directory change nothing, but are checked whole, with the same messages)."""
+        return lambda: lib.nt_update_batch(
+            self._handle, NO_DIRECTORY, packed, len(packed), bytes(count), count
+        )
 
     def _call(
         self, function: Callable[..., int], *args: object, directory: Hashable = None
@@ -97,8 +117,9 @@ class Calls:
 
     def _after_change(self, status: int, directory: Hashable, id_: ctypes.c_uint64) -> None:
         """The end of a call that may have made `directory` known (a present report, a
-        listing, a connection state): raises its failure, if any, and undoes what it did to
-        the directory if the directory was removed meanwhile (its key no longer has `id_`).
+        listing, a connection state): raises its failure, if any; releases `id_` if the call
+        was refused and the library does not know it; and undoes what the call did to the
+        directory if the directory was removed meanwhile (its key no longer has `id_`).
 
         Such a call raced with the removal of its own directory on another thread. If it
         reached the library first, the removal forgot its report; if second, the library
@@ -106,7 +127,13 @@ class Calls:
         report ends as if it came first (a join, then a leave, if it made the nick join).
         """
         error = self._failure(status, directory) if status != OK else None
-        if id_ is not NO_DIRECTORY and self._directories.ids.get(directory) is not id_:
+        if id_ is NO_DIRECTORY:
+            pass
+        elif status not in (OK, CALLBACK_FAILED):  # refused: an id made for it may be unknown
+            stats = NtDirectoryStats()
+            if lib.nt_get_directory_stats(self._handle, id_, ctypes.byref(stats)) == NOT_FOUND:
+                self._directories.release(directory, id_)
+        elif self._directories.ids.get(directory) is not id_:
             try:
                 self._call(lib.nt_remove_directory, id_, None)
             except BaseException as cleanup_error:

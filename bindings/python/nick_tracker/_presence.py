@@ -82,7 +82,7 @@ class Presence(Calls):
             flags = bytes(map(bool, present))
         packed, count = pack_nicks(nicks)
         if flags.count(0) != count:  # a present report: the directory may become known
-            id_ = self._id(directory)
+            id_ = self._id(directory, self._check_nicks(packed, count))
         else:  # gone reports only: an unknown directory stays unknown
             id_ = self._directories.ids.get(directory, NO_DIRECTORY)
         status = lib.nt_update_batch(self._handle, id_, packed, len(packed), flags, count)

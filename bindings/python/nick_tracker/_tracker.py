@@ -249,10 +249,14 @@ class NickTracker(Presence, Generic[TDirectory]):
         ids = self._ids
         id_ = ids.get(directory)
         if id_ is None:  # a gone report from an unknown directory: it stays unknown
-            id_ = self._directories.add(directory) if is_present else NO_DIRECTORY
+            id_ = self._first_id(directory, encoded) if is_present else NO_DIRECTORY
         status = _nt_update(self._handle, encoded, id_, _TRUE if is_present else _FALSE)
         if status or ids.get(directory, NO_DIRECTORY) is not id_:
             self._after_change(status, directory, id_)
+
+    def _first_id(self, directory: TDirectory, encoded: bytes) -> ctypes.c_uint64:
+        """The id of a directory a report makes known, once the library accepts the nick."""
+        return self._id(directory, lambda: _nt_is_active(self._handle, encoded, _Bool1()))
 
     def mark_nick_present(self, nick: str, directory: TDirectory) -> None:
         """Records that `directory` lists `nick`."""
@@ -265,7 +269,7 @@ class NickTracker(Presence, Generic[TDirectory]):
         ids = self._ids
         id_ = ids.get(directory)
         if id_ is None:
-            id_ = self._directories.add(directory)
+            id_ = self._first_id(directory, encoded)
         status = _nt_mark_present(self._handle, encoded, id_)
         if status or ids.get(directory) is not id_:
             self._after_change(status, directory, id_)
@@ -368,8 +372,8 @@ class NickTracker(Presence, Generic[TDirectory]):
         order, e.g. "nicks[2]: nick is empty". The whole list crosses into the library in one
         call, as one buffer.
         """
-        packed, _ = _convert.pack_nicks(active_nicks, "active_nicks")
-        id_ = self._id(directory)
+        packed, count = _convert.pack_nicks(active_nicks, "active_nicks")
+        id_ = self._id(directory, self._check_nicks(packed, count))
         status = lib.nt_sync_peerlist_packed(self._handle, id_, packed, len(packed))
         if status != OK or self._ids.get(directory) is not id_:
             self._after_change(status, directory, id_)

@@ -7,7 +7,15 @@ import threading
 import pytest
 
 from helpers import joins, leaves, taken
-from nick_tracker import NickTracker, _directories, _tracker
+from nick_tracker import (
+    ClockWentBackwardsError,
+    DirectoryLimitError,
+    InvalidNickError,
+    NickLimitError,
+    NickTracker,
+    _directories,
+    _tracker,
+)
 
 
 def test_removed_directories_release_their_ids(recorded):
@@ -32,6 +40,32 @@ def test_queries_gone_reports_and_removals_of_unknown_keys_make_no_id(recorded):
     assert tracker.directory_stats("ghost5") is None
     assert tracker.directory_nicks("ghost6") == set()
     assert tracker._directories.ids == {}
+
+
+def test_a_refused_call_on_a_new_key_leaves_no_id():
+    clock = type("Clock", (), {"now": 10.0, "__call__": lambda self: self.now})()
+    with NickTracker(max_nicks=1, max_directories=2, clock=clock) as tracker:
+        tracker.mark_nick_present("alice", "dir1")
+        refused = [
+            (InvalidNickError, lambda key: tracker.mark_nick_present("", key)),
+            (InvalidNickError, lambda key: tracker.update_nick("x" * 300, key, True)),
+            (InvalidNickError, lambda key: tracker.sync_with_peerlist(key, ["bob", ""])),
+            (InvalidNickError, lambda key: tracker.update_nicks(key, [("\udc80", True)])),
+            (NickLimitError, lambda key: tracker.mark_nick_present("bob", key)),
+            (NickLimitError, lambda key: tracker.sync_with_peerlist(key, ["bob"])),
+        ]
+        for index, (error, call) in enumerate(refused):
+            with pytest.raises(error):
+                call(("new", index))
+        clock.now = 5.0
+        with pytest.raises(ClockWentBackwardsError):
+            tracker.mark_nick_present("alice", "dir4")
+        clock.now = 10.0
+        tracker.set_directory_connected("dir2", True)
+        with pytest.raises(DirectoryLimitError):
+            tracker.begin_peerlist("dir3")
+        assert set(tracker._directories.ids) == {"dir1", "dir2"}
+        assert sorted(tracker.directories()) == ["dir1", "dir2"]
 
 
 def test_a_key_that_comes_back_gets_a_new_id_and_works(recorded):
