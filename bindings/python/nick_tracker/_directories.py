@@ -3,8 +3,8 @@ uses for them.
 
 The mapping holds the directories the tracker knows, not every key ever seen: an id is
 released when its directory is removed (remove_directory(), or expire() after
-disconnected_hold), and queries, gone reports and removals of keys it does not know use
-NO_DIRECTORY instead of making an id. Ids are never used twice: a key that comes back gets a
+disconnected_hold) and when a call that made it was refused (see Calls._id()), and queries,
+gone reports and removals of keys it does not know use NO_DIRECTORY instead of making an id. Ids are never used twice: a key that comes back gets a
 new one, so an id met late (an event of another thread's call, or of a call made inside a
 callback, delivered after the removal) can never name the wrong key; the 64-bit counter
 cannot run out. The last RELEASED_KEPT released ids still name their keys for such late
