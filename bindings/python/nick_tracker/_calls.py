@@ -23,8 +23,8 @@ Size1 = ctypes.c_size_t * 1
 class Handle(ctypes.c_void_p):
     """The C tracker, passed to every call.
 
-    Each method reads the tracker's handle once, into a local variable, and passes that to
-    every C call it makes: so the handle lives as long as any call still uses it. It frees the
+    Every C call gets it as an argument, which ctypes holds for the call's whole duration
+    (callbacks included): so the handle lives as long as any call still uses it. It frees the
     C tracker when its last reference goes (a weakref.finalize in NickTracker.__init__), and
     close() only drops the tracker's own reference: the C tracker is never freed under a call
     still running on another thread, without any per-call bookkeeping. Reference counts are
