@@ -32,10 +32,6 @@ use super::tracker::{NickTracker, Source};
 
 pub(crate) use memo::PeerlistMemo;
 
-/// Unmatched nicks in a row after which matching against another directory's list gives up:
-/// the orders differ.
-const HINT_PATIENCE: usize = 32;
-
 /// What syncs keep between calls.
 #[derive(Default)]
 pub(crate) struct SyncState {
@@ -160,12 +156,12 @@ impl NickTracker {
         };
         let (own, last, matching) = match own {
             Some((last, since)) => {
-                let matching = plan::match_list(last, &since, bytes, usize::MAX);
+                let matching = plan::match_list(last, &since, bytes);
                 (Some(since), Some(last), matching)
             }
             None => match borrowed() {
                 Some((last, since)) => {
-                    let matching = plan::match_list(last, &since, bytes, HINT_PATIENCE);
+                    let matching = plan::match_list(last, &since, bytes);
                     (None, Some(last), matching)
                 }
                 None => (None, None, Matching::default()),

@@ -9,7 +9,13 @@
 //!
 //! The same matching gives a directory's first list the keys of nicks that another
 //! directory's last list has in the same order ("hints"): directories list much the same
-//! peers in much the same order. There the matching gives up after a run of misses.
+//! peers in much the same order.
+//!
+//! Either way the matching gives up when the orders plainly differ: after a run of
+//! [`PATIENCE`] nicks it could not place, once they outnumber the ones it placed. A reordered
+//! list then costs a few dozen probes, not a probe of every nick, and takes the general path;
+//! a resent list whose new nicks come in a long run (peers that joined together, appended at
+//! the end) still matches.
 //!
 //! [`match_list`] works on raw bytes that need not be valid yet (only NUL-terminated): a run
 //! that matches the last list byte for byte is valid, as that list was, so [`assemble`] checks
@@ -30,6 +36,9 @@ pub(crate) const UNMATCHED: NickKey = NickKey::MAX;
 
 /// How many consecutive dropped nicks the matching skips over to find a nick.
 const LOOKAHEAD: usize = 8;
+
+/// Unplaced nicks in a row after which the matching gives up, if they outnumber the placed.
+const PATIENCE: usize = 32;
 
 /// What [`match_list`] found.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -57,14 +66,9 @@ enum Piece {
 }
 
 /// Matches `new` (packed nicks, each ending with a NUL, not yet validated) against `last`,
-/// taking into account what changed since it. Gives up after `patience` unmatched nicks in a
-/// row (`usize::MAX`: never), leaving the rest of the list out of the result.
-pub(crate) fn match_list(
-    last: &LastPeerlist,
-    since: &SinceLastSync,
-    new: &[u8],
-    patience: usize,
-) -> Matching {
+/// taking into account what changed since it. If it gives up (see the module documentation),
+/// the rest of the list is left out of the result (`end` says where).
+pub(crate) fn match_list(last: &LastPeerlist, since: &SinceLastSync, new: &[u8]) -> Matching {
     debug_assert!(new.is_empty() || new.last() == Some(&0));
     let old = last.list.view().as_bytes();
     let mut matching = Matching {
@@ -72,13 +76,15 @@ pub(crate) fn match_list(
         ..Matching::default()
     };
     let (mut at, mut old_at, mut old_index, mut misses) = (0, 0, 0, 0);
-    while at < new.len() && misses < patience {
+    // Nicks placed (found in `last`) and not placed, so far.
+    let (mut placed, mut unplaced) = (0, 0);
+    while at < new.len() && !(misses >= PATIENCE && unplaced > placed) {
         let same = common_prefix(&new[at..], &old[old_at..]);
         let (count, run) = whole_nicks(&new[at..at + same]);
         matching.take_run(since, &last.keys[old_index..old_index + count], new, at);
         if run > 0 {
             matching.pieces.push(Piece::Old(old_at..old_at + run));
-            misses = 0;
+            (misses, placed) = (0, placed + count);
         }
         (at, old_at, old_index) = (at + run, old_at + run, old_index + count);
         if at == new.len() {
@@ -95,12 +101,13 @@ pub(crate) fn match_list(
                     .pieces
                     .push(Piece::Old(old_nick.start..old_nick.end + 1));
                 (old_at, old_index, misses) = (old_nick.end + 1, old_index + skipped + 1, 0);
+                placed += 1;
             }
             None => {
                 matching.to_list.push((matching.keys.len(), Some(at..end)));
                 matching.keys.push(UNMATCHED);
                 matching.pieces.push(Piece::New(at..end));
-                misses += 1;
+                (misses, unplaced) = (misses + 1, unplaced + 1);
             }
         }
         at = end + 1;
@@ -192,6 +199,7 @@ pub(crate) fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::presence::nick::NickError;
     use crate::presence::packed::Peerlist;
     use crate::presence::sync::memo::PeerlistMemo;
 
@@ -219,10 +227,10 @@ mod tests {
         memo
     }
 
-    fn run(memo: &PeerlistMemo, new: &[&str], patience: usize) -> (Matching, String) {
+    fn run(memo: &PeerlistMemo, new: &[&str]) -> (Matching, String) {
         let (last, since) = memo.reference().unwrap();
         let bytes = packed(new);
-        let matching = match_list(last, &since, &bytes, patience);
+        let matching = match_list(last, &since, &bytes);
         let mut copy = String::new();
         let len = assemble(&matching, last.list.view().as_str(), &bytes, &mut copy).unwrap();
         assert_eq!(len, new.len());
@@ -233,11 +241,11 @@ mod tests {
     #[test]
     fn a_resent_list_is_matched_in_runs_around_changes() {
         let memo = memo(&["a", "b", "c", "d", "e"], &[], &[]);
-        let (matching, _) = run(&memo, &["a", "b", "x", "d", "e", "y"], usize::MAX);
+        let (matching, _) = run(&memo, &["a", "b", "x", "d", "e", "y"]);
         assert_eq!(matching.keys, [10, 11, UNMATCHED, 13, 14, UNMATCHED]);
         assert_eq!(matching.to_list, [(2, Some(4..5)), (5, Some(10..11))]);
         assert_eq!(matching.dropped, [12], "c is left out");
-        let (matching, _) = run(&memo, &["b", "c"], usize::MAX);
+        let (matching, _) = run(&memo, &["b", "c"]);
         assert_eq!(matching.keys, [11, 12]);
         assert_eq!(matching.dropped, [10, 13, 14]);
     }
@@ -245,33 +253,50 @@ mod tests {
     #[test]
     fn changed_nicks_are_listed_again_and_forgotten_keys_looked_up() {
         let memo = memo(&["a", "b", "c"], &[11], &[12]);
-        let (matching, _) = run(&memo, &["a", "b", "c"], usize::MAX);
+        let (matching, _) = run(&memo, &["a", "b", "c"]);
         assert_eq!(matching.keys, [10, 11, UNMATCHED]);
         assert_eq!(matching.to_list, [(1, None), (2, Some(4..5))]);
-        let (matching, _) = run(&memo, &["a"], usize::MAX);
+        let (matching, _) = run(&memo, &["a"]);
         assert_eq!(matching.dropped, [11], "a forgotten key is not dropped");
     }
 
     #[test]
-    fn matching_gives_up_after_its_patience_and_the_rest_is_still_checked() {
-        let memo = memo(&["a", "b", "c"], &[], &[]);
-        let (matching, copy) = run(&memo, &["x", "y", "z", "a"], 2);
-        assert_eq!(matching.keys, [UNMATCHED, UNMATCHED]);
-        assert_eq!(matching.end, 4, "stopped before z");
-        assert_eq!(copy, "x\0y\0z\0a\0");
+    fn matching_gives_up_on_a_list_in_another_order_and_the_rest_is_still_checked() {
+        let old: Vec<String> = (0..100).map(|i| format!("n{i:03}")).collect();
+        let old: Vec<&str> = old.iter().map(String::as_str).collect();
+        let memo = memo(&old, &[], &[]);
+        let mut shuffled = old.clone();
+        shuffled.reverse();
+        let (matching, copy) = run(&memo, &shuffled);
+        assert_eq!(matching.keys.len(), PATIENCE, "gave up");
+        assert_eq!(matching.end, PATIENCE * 5, "where the rest begins");
+        assert_eq!(copy.as_bytes(), packed(&shuffled), "the rest is copied too");
+        // Resent with 50 new nicks in a row at the end: still matched to the end.
+        let mut grown = old.clone();
+        let new: Vec<String> = (0..50).map(|i| format!("new{i:03}")).collect();
+        grown.extend(new.iter().map(String::as_str));
+        let (matching, _) = run(&memo, &grown);
+        assert_eq!(matching.keys.len(), 150);
+        assert_eq!(&matching.keys[..100], &last_keys(&memo)[..]);
         let (last, since) = memo.reference().unwrap();
-        let bad = b"x\0y\0\xff\0";
-        let matching = match_list(last, &since, bad, 2);
+        let mut bad = packed(&shuffled);
+        bad[PATIENCE * 5 + 1] = 0xff; // in the part left unmatched
+        let matching = match_list(last, &since, &bad);
         let error = assemble(
             &matching,
             last.list.view().as_str(),
-            bad,
+            &bad,
             &mut String::new(),
         );
-        assert!(matches!(
-            error,
-            Err(PeerlistError::BadNick { index: 2, .. })
-        ));
+        let expected = PeerlistError::BadNick {
+            index: PATIENCE,
+            source: NickError::NotUtf8,
+        };
+        assert_eq!(error, Err(expected));
+    }
+
+    fn last_keys(memo: &PeerlistMemo) -> Vec<NickKey> {
+        memo.reference().unwrap().0.keys.clone()
     }
 
     #[test]
@@ -279,7 +304,7 @@ mod tests {
         let memo = memo(&["alice", "bob"], &[], &[]);
         let (last, since) = memo.reference().unwrap();
         let check = |bytes: &[u8]| {
-            let matching = match_list(last, &since, bytes, usize::MAX);
+            let matching = match_list(last, &since, bytes);
             assemble(
                 &matching,
                 last.list.view().as_str(),
