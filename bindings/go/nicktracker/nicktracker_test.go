@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	nicktracker "github.com/nick-tracker/nick-tracker/bindings/go"
+	"github.com/nick-tracker/nick-tracker/bindings/go/nicktracker"
 )
 
 func TestVersionIsMajorMinorPatch(t *testing.T) {

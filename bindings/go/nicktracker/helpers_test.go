@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	nicktracker "github.com/nick-tracker/nick-tracker/bindings/go"
+	"github.com/nick-tracker/nick-tracker/bindings/go/nicktracker"
 )
 
 // newTracker returns a tracker that is closed when the test ends.

@@ -6,7 +6,7 @@ package nicktracker_test
 import (
 	"testing"
 
-	nicktracker "github.com/nick-tracker/nick-tracker/bindings/go"
+	"github.com/nick-tracker/nick-tracker/bindings/go/nicktracker"
 )
 
 const (

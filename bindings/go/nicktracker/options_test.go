@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	nicktracker "github.com/nick-tracker/nick-tracker/bindings/go"
+	"github.com/nick-tracker/nick-tracker/bindings/go/nicktracker"
 )
 
 // newRecorded returns a tracker with options whose OnEvent and OnLog (if not set) record

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	nicktracker "github.com/nick-tracker/nick-tracker/bindings/go"
+	"github.com/nick-tracker/nick-tracker/bindings/go/nicktracker"
 )
 
 // A directory's full peerlist, resent unchanged: the common case, which is mostly the cost
