@@ -1,14 +1,190 @@
 package nicktracker_test
 
+// Benchmarks of the binding against the floor (package cfloor: one bare cgo call of the same
+// C function, nicks made into C strings beforehand) and a plain Go map, in the same run.
+// bindings/go/bench.sh runs them several times and prints the best of each with the ratios.
+
 import (
 	"fmt"
+	"math/rand"
 	"testing"
 
 	"github.com/nick-tracker/nick-tracker/bindings/go/nicktracker"
+	"github.com/nick-tracker/nick-tracker/bindings/go/nicktracker/internal/cfloor"
 )
 
-// A directory's full peerlist, resent unchanged: the common case, which is mostly the cost
-// of getting the nicks into the library.
+// The size of the tracker the single calls are timed on: every nick reported present by
+// directories 0..6 and reported gone by directory 7.
+const (
+	benchNicks = 10000
+	benchDirs  = 8
+)
+
+func benchNickNames(n int) []string {
+	nicks := make([]string, n)
+	for i := range nicks {
+		nicks[i] = fmt.Sprintf("J5maker%06d", i)
+	}
+	return nicks
+}
+
+// impl is what a benchmark row times: the binding, the floor or the plain Go map, each
+// given nicks by their number.
+type impl interface {
+	update(i int, dir uint64, present bool)
+	markPresent(i int, dir uint64)
+	markGone(i int, dir uint64)
+	isActive(i int) bool
+	activeDirectories(i int) int
+	pickDirectory(i int) uint64
+	syncPeerlist(dir uint64, all bool)
+	removeDirectory(dir uint64) int
+	activeNicks() int
+	close()
+}
+
+// filled returns an impl holding benchNicks nicks on benchDirs directories.
+func filled(b *testing.B, newImpl func(b *testing.B, nicks []string) impl) impl {
+	b.Helper()
+	nicks := benchNickNames(benchNicks)
+	x := newImpl(b, nicks)
+	for dir := uint64(0); dir < benchDirs; dir++ {
+		for i := range nicks {
+			x.markPresent(i, dir)
+		}
+	}
+	for i := range nicks {
+		x.markGone(i, benchDirs-1)
+	}
+	return x
+}
+
+var impls = []struct {
+	name string
+	new  func(b *testing.B, nicks []string) impl
+}{
+	{"floor", newFloor},
+	{"binding", newBinding},
+	{"map", newGoMap},
+}
+
+// BenchmarkCalls times each single call, and the calls on every nick of a directory, at
+// 1e4 nicks x 8 directories.
+func BenchmarkCalls(b *testing.B) {
+	rows := []struct {
+		name string
+		op   func(x impl, i int)
+	}{
+		// A report that changes: directories 1..6 toggle between gone and present, one pass
+		// over all pairs at a time; directory 0 keeps every nick active (no events).
+		{"Update", func(x impl, i int) {
+			k := i % (benchNicks * 6)
+			x.update(k%benchNicks, uint64(1+k/benchNicks), i/(benchNicks*6)%2 == 1)
+		}},
+		// A repeated report, the common case: directories resend what they said.
+		{"MarkPresent", func(x impl, i int) { x.markPresent(i%benchNicks, uint64(i%7)) }},
+		{"MarkGone", func(x impl, i int) { x.markGone(i%benchNicks, benchDirs-1) }},
+		{"IsActive", func(x impl, i int) { x.isActive(i % benchNicks) }},
+		{"ActiveDirectories", func(x impl, i int) { x.activeDirectories(i % benchNicks) }},
+		{"PickDirectory", func(x impl, i int) { x.pickDirectory(i % benchNicks) }},
+		// Directory 0's peerlist of all 1e4 nicks, resent unchanged.
+		{"SyncPeerlist", func(x impl, i int) { x.syncPeerlist(0, true) }},
+		{"ActiveNicks", func(x impl, i int) { x.activeNicks() }},
+	}
+	for _, row := range rows {
+		for _, m := range impls {
+			b.Run(row.name+"/"+m.name, func(b *testing.B) {
+				x := filled(b, m.new)
+				defer x.close()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					row.op(x, i)
+				}
+			})
+		}
+	}
+	// Removing a directory that every nick is also on elsewhere (no leaves); the directory
+	// is synced back, untimed, after each removal.
+	for _, m := range impls {
+		b.Run("RemoveDirectory/"+m.name, func(b *testing.B) {
+			x := filled(b, m.new)
+			defer x.close()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if x.removeDirectory(0) != 0 {
+					b.Fatal("nicks left")
+				}
+				b.StopTimer()
+				x.syncPeerlist(0, true)
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkEvents times a nick joining and leaving (two events) through a tracker without
+// callbacks, with a C callback (floor), and with Go callbacks: the difference, halved, is
+// the cost of delivering one event to Go.
+func BenchmarkEvents(b *testing.B) {
+	nicks := benchNickNames(1000)
+	b.Run("join+leave/no callback", func(b *testing.B) {
+		tracker, err := nicktracker.New(nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer tracker.Close()
+		joinLeave(b, tracker, nicks)
+	})
+	b.Run("join+leave/C callback (floor)", func(b *testing.B) {
+		f := cfloor.New(nicks, true)
+		defer f.Close()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			f.MarkPresent(i%len(nicks), 1)
+			f.MarkGone(i%len(nicks), 1)
+		}
+	})
+	b.Run("join+leave/OnEvent", func(b *testing.B) {
+		events := 0
+		tracker, err := nicktracker.NewWithOptions(nicktracker.Options{OnEvent: func(nicktracker.Event) { events++ }})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer tracker.Close()
+		joinLeave(b, tracker, nicks)
+		if events != 2*b.N {
+			b.Fatalf("%d events for %d joins and leaves", events, b.N)
+		}
+	})
+	b.Run("join+leave/leave callback", func(b *testing.B) {
+		leaves := 0
+		tracker, err := nicktracker.New(func(string) { leaves++ })
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer tracker.Close()
+		joinLeave(b, tracker, nicks)
+		if leaves != b.N {
+			b.Fatalf("%d leaves for %d joins and leaves", leaves, b.N)
+		}
+	})
+}
+
+func joinLeave(b *testing.B, tracker *nicktracker.Tracker, nicks []string) {
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		nick := nicks[i%len(nicks)]
+		if err := tracker.MarkPresent(nick, 1); err != nil {
+			b.Fatal(err)
+		}
+		if err := tracker.MarkGone(nick, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// A directory's full peerlist, resent unchanged, on a tracker holding only that directory:
+// mostly the cost of getting the nicks into the library.
 func BenchmarkSyncPeerlist(b *testing.B) {
 	for _, size := range []int{10, 1000} {
 		b.Run(fmt.Sprint(size, " nicks"), func(b *testing.B) {
@@ -17,10 +193,7 @@ func BenchmarkSyncPeerlist(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer tracker.Close()
-			nicks := make([]string, size)
-			for i := range nicks {
-				nicks[i] = fmt.Sprintf("J5maker%06d", i)
-			}
+			nicks := benchNickNames(size)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if err := tracker.SyncPeerlist(1, nicks); err != nil {
@@ -30,3 +203,179 @@ func BenchmarkSyncPeerlist(b *testing.B) {
 		})
 	}
 }
+
+// binding is impl through package nicktracker.
+type binding struct {
+	b       *testing.B
+	tracker *nicktracker.Tracker
+	nicks   []string
+}
+
+func newBinding(b *testing.B, nicks []string) impl {
+	tracker, err := nicktracker.New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &binding{b, tracker, nicks}
+}
+
+func (x *binding) must(err error) {
+	if err != nil {
+		x.b.Fatal(err)
+	}
+}
+
+func (x *binding) update(i int, dir uint64, present bool) {
+	x.must(x.tracker.Update(x.nicks[i], dir, present))
+}
+func (x *binding) markPresent(i int, dir uint64) { x.must(x.tracker.MarkPresent(x.nicks[i], dir)) }
+func (x *binding) markGone(i int, dir uint64)    { x.must(x.tracker.MarkGone(x.nicks[i], dir)) }
+func (x *binding) isActive(i int) bool {
+	active, err := x.tracker.IsActive(x.nicks[i])
+	x.must(err)
+	return active
+}
+func (x *binding) activeDirectories(i int) int {
+	dirs, err := x.tracker.ActiveDirectories(x.nicks[i])
+	x.must(err)
+	return len(dirs)
+}
+func (x *binding) pickDirectory(i int) uint64 {
+	dir, err := x.tracker.PickDirectory(x.nicks[i])
+	x.must(err)
+	return dir
+}
+func (x *binding) syncPeerlist(dir uint64, all bool) { x.must(x.tracker.SyncPeerlist(dir, x.nicks)) }
+func (x *binding) removeDirectory(dir uint64) int {
+	gone, err := x.tracker.RemoveDirectory(dir)
+	x.must(err)
+	return gone
+}
+func (x *binding) activeNicks() int {
+	nicks, err := x.tracker.ActiveNicks()
+	x.must(err)
+	return len(nicks)
+}
+func (x *binding) close() { x.tracker.Close() }
+
+// floor is impl through package cfloor.
+type floor struct {
+	f      *cfloor.Tracker
+	packed cfloor.Packed
+	buf    []byte
+}
+
+func newFloor(b *testing.B, nicks []string) impl {
+	return &floor{f: cfloor.New(nicks, false), packed: cfloor.Pack(nicks), buf: make([]byte, 1<<20)}
+}
+
+func (x *floor) update(i int, dir uint64, present bool) { x.f.Update(i, dir, present) }
+func (x *floor) markPresent(i int, dir uint64)          { x.f.MarkPresent(i, dir) }
+func (x *floor) markGone(i int, dir uint64)             { x.f.MarkGone(i, dir) }
+func (x *floor) isActive(i int) bool                    { return x.f.IsActive(i) }
+func (x *floor) activeDirectories(i int) int            { return x.f.ActiveDirectories(i) }
+func (x *floor) pickDirectory(i int) uint64             { return x.f.PickDirectory(i) }
+func (x *floor) syncPeerlist(dir uint64, all bool)      { x.f.SyncPeerlist(dir, x.packed) }
+func (x *floor) removeDirectory(dir uint64) int         { return x.f.RemoveDirectory(dir) }
+func (x *floor) activeNicks() int                       { return x.f.ActiveNicksPacked(x.buf) }
+func (x *floor) close()                                 { x.f.Close() }
+
+// goMap is impl as a plain Go map from nick to its directories' reports, with jmcore's
+// rules: a nick is active while a directory reports it present, and forgotten once none does.
+type goMap struct {
+	nicks   []string
+	reports map[string]map[uint64]bool
+	rng     *rand.Rand
+}
+
+func newGoMap(b *testing.B, nicks []string) impl {
+	return &goMap{nicks: nicks, reports: map[string]map[uint64]bool{}, rng: rand.New(rand.NewSource(1))}
+}
+
+func (x *goMap) update(i int, dir uint64, present bool) { x.set(x.nicks[i], dir, present) }
+
+// set records a report and returns whether the nick left.
+func (x *goMap) set(nick string, dir uint64, present bool) bool {
+	dirs := x.reports[nick]
+	if dirs == nil {
+		if !present {
+			return false
+		}
+		dirs = map[uint64]bool{}
+		x.reports[nick] = dirs
+	}
+	dirs[dir] = present
+	if present || anyPresent(dirs) {
+		return false
+	}
+	delete(x.reports, nick)
+	return true
+}
+
+func anyPresent(dirs map[uint64]bool) bool {
+	for _, present := range dirs {
+		if present {
+			return true
+		}
+	}
+	return false
+}
+
+func (x *goMap) markPresent(i int, dir uint64) { x.set(x.nicks[i], dir, true) }
+func (x *goMap) markGone(i int, dir uint64)    { x.set(x.nicks[i], dir, false) }
+func (x *goMap) isActive(i int) bool           { return anyPresent(x.reports[x.nicks[i]]) }
+func (x *goMap) active(i int) []uint64 {
+	var dirs []uint64
+	for dir, present := range x.reports[x.nicks[i]] {
+		if present {
+			dirs = append(dirs, dir)
+		}
+	}
+	return dirs
+}
+func (x *goMap) activeDirectories(i int) int { return len(x.active(i)) }
+func (x *goMap) pickDirectory(i int) uint64 {
+	dirs := x.active(i)
+	return dirs[x.rng.Intn(len(dirs))]
+}
+
+// syncPeerlist is jmcore's sync_with_peerlist: every listed nick present, then every other
+// nick the directory reports present gone.
+func (x *goMap) syncPeerlist(dir uint64, all bool) {
+	listed := make(map[string]struct{}, len(x.nicks))
+	for _, nick := range x.nicks {
+		listed[nick] = struct{}{}
+		x.set(nick, dir, true)
+	}
+	for nick, dirs := range x.reports {
+		if _, ok := listed[nick]; !ok && dirs[dir] {
+			x.set(nick, dir, false)
+		}
+	}
+}
+
+func (x *goMap) removeDirectory(dir uint64) int {
+	gone := 0
+	for nick, dirs := range x.reports {
+		if _, ok := dirs[dir]; ok {
+			delete(dirs, dir)
+			if !anyPresent(dirs) {
+				delete(x.reports, nick)
+				gone++
+			}
+		}
+	}
+	return gone
+}
+
+func (x *goMap) activeNicks() int {
+	var nicks []string
+	for nick, dirs := range x.reports {
+		if anyPresent(dirs) {
+			nicks = append(nicks, nick)
+		}
+	}
+	return len(nicks)
+}
+
+func (x *goMap) close() {}
