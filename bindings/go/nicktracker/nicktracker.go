@@ -28,28 +28,45 @@
 //
 // A Tracker's methods may be called from many goroutines at once. A callback runs in the
 // goroutine whose call caused the event or message, before that call returns, and outside
-// the library's lock, so it may call the Tracker's methods again (except Close). It may run
-// in several goroutines at once if they make changes at the same time.
+// the library's lock, so it may call the Tracker's methods again (except Close).
 //
-// A panic in a callback is recovered before it reaches the C library, the C call is allowed
-// to finish (the remaining callbacks of a batch still run), and then the panic is raised
-// again, with the same value, in the goroutine that made the call. The tracker stays
-// consistent and usable. If several callbacks of one call panic, the first panic is raised
-// and the others are dropped. A callback must not call runtime.Goexit (so not t.FailNow or
-// t.Fatal in a test), which would unwind through C.
+// # Order of events
+//
+// Events are numbered (Event.Seq) in the order the Tracker made its changes. The callbacks
+// run by one goroutine's call see the Tracker's events in Seq order, also when a callback
+// changes the Tracker: a call made from inside a callback returns without running any
+// callback, its events are queued behind those still to be delivered, and the outermost
+// call delivers them all before it returns. Log messages go with the events of the same
+// change, after them.
+//
+// Calls in different goroutines deliver their own events, so callbacks may run in several
+// goroutines at once, and one goroutine may see an event after another goroutine has
+// already seen a later one of the same nick. A consumer that keeps, per nick, the Seq of
+// the last event it applied and ignores older events ends in agreement with the Tracker
+// once the calls have returned. No call waits for a callback running in another goroutine.
+//
+// # Panics in callbacks
+//
+// A panic in a callback is recovered before it reaches the C library, the remaining events
+// are still delivered, and then the panic is raised again, with the same value, by the call
+// that delivered the callback: the outermost call of the Tracker in that goroutine (a call
+// made from inside a callback delivers nothing, so it never raises a callback's panic). The
+// Tracker stays consistent and usable. If several callbacks panic during one call, the
+// first panic is raised and the others are dropped. A callback must not call
+// runtime.Goexit (so not t.FailNow or t.Fatal in a test), which would unwind through C.
 package nicktracker
 
-// #cgo pkg-config: nick_tracker
 // #include <stdlib.h>
 // #include "bridge.h"
 import "C"
 
 import (
-	"runtime"
+	"reflect"
 	"runtime/cgo"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -65,45 +82,53 @@ func Version() string {
 // NewWithOptions and release it with Close: the C tracker is not garbage collected, so a
 // Tracker dropped without Close leaks it.
 type Tracker struct {
-	handles []cgo.Handle // the callbacks the C tracker holds, deleted once it is freed
+	ptr       *C.nt_tracker // freed by Close once no call uses it
+	callbacks cgo.Handle    // the *callbacks C passes back to Go; 0 if none
 
 	// Close must not free the C tracker while a call is using it, and a callback must be able
 	// to call the Tracker again while its own call is in flight. A sync.RWMutex cannot do
 	// both: a callback's nested RLock would deadlock behind a Close waiting for Lock. So calls
 	// count themselves in and out, and once Close has begun they fail with ErrClosed instead
-	// of waiting.
-	mu       sync.Mutex    // guards ptr and inFlight
-	idle     sync.Cond     // signalled when inFlight drops to 0
-	ptr      *C.nt_tracker // nil once Close has begun
-	inFlight int           // calls that are using ptr
+	// of waiting. An atomic counter rather than a mutex keeps that off the cost of each call.
+	calls   atomic.Int64  // calls in flight, plus closing once Close has begun
+	idle    chan struct{} // receives when the last call in flight after Close began ends
+	closeMu sync.Mutex    // serialises Close
+	closed  bool          // guarded by closeMu
+
+	activeNicksSize atomic.Int64 // bytes the latest ActiveNicks needed: the next one's guess
 }
+
+// closing is added to Tracker.calls by Close: negative however many calls are in flight.
+const closing = -1 << 40
 
 // New creates a Tracker. onLeave, which may be nil, is called with each nick that leaves.
 // For join events, log messages, limits or the pick mode, use NewWithOptions.
 func New(onLeave func(nick string)) (*Tracker, error) {
-	var handles []cgo.Handle
-	var leave cgo.Handle
+	var cb *callbacks
 	if onLeave != nil {
-		leave = cgo.NewHandle(onLeave)
-		handles = append(handles, leave)
+		cb = &callbacks{onLeave: onLeave}
 	}
-	return create(handles, func(out **C.nt_tracker) C.nt_status {
-		return C.nt_go_new(C.uintptr_t(leave), out)
+	return create(cb, func(handle C.uintptr_t, out **C.nt_tracker) C.nt_go_result {
+		return C.nt_go_new(handle, true, false, false, 0, 0, 0, 0, out)
 	})
 }
 
-// create makes a Tracker with newC, a C constructor whose callbacks are behind handles.
-func create(handles []cgo.Handle, newC func(out **C.nt_tracker) C.nt_status) (*Tracker, error) {
-	t := &Tracker{handles: handles}
-	t.idle.L = &t.mu
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+// create makes a Tracker with newC, a bridge.c constructor given the handle of cb (0 if
+// cb is nil).
+func create(cb *callbacks, newC func(handle C.uintptr_t, out **C.nt_tracker) C.nt_go_result) (*Tracker, error) {
+	t := &Tracker{idle: make(chan struct{}, 1)}
+	if cb != nil {
+		t.callbacks = cgo.NewHandle(cb)
+	}
 	var ptr *C.nt_tracker
-	if status := newC(&ptr); status != C.NT_STATUS_OK {
-		t.deleteHandles()
-		return nil, lastError(status)
+	if err := check(newC(C.uintptr_t(t.callbacks), &ptr)); err != nil {
+		t.deleteHandle()
+		return nil, err
 	}
 	t.ptr = ptr
+	if cb != nil {
+		cb.tracker = t.ptr
+	}
 	return t, nil
 }
 
@@ -112,26 +137,62 @@ func create(handles []cgo.Handle, newC func(out **C.nt_tracker) C.nt_status) (*T
 // also why a callback must not call Close: it would wait for its own call.
 // Closing again does nothing. The error is always nil; it is there for io.Closer.
 func (t *Tracker) Close() error {
-	t.mu.Lock()
-	ptr := t.ptr
-	t.ptr = nil
-	for t.inFlight > 0 {
-		t.idle.Wait()
+	t.closeMu.Lock()
+	defer t.closeMu.Unlock()
+	if t.closed {
+		return nil
 	}
-	t.mu.Unlock()
-	if ptr != nil {
-		C.nt_free(ptr)
-		t.deleteHandles()
+	t.closed = true
+	if t.calls.Add(closing) != closing {
+		<-t.idle
 	}
+	C.nt_free(t.ptr)
+	t.deleteHandle()
 	return nil
 }
 
-func (t *Tracker) deleteHandles() {
-	for _, handle := range t.handles {
-		handle.Delete()
+func (t *Tracker) deleteHandle() {
+	if t.callbacks != 0 {
+		t.callbacks.Delete()
+		t.callbacks = 0
 	}
-	t.handles = nil
 }
+
+// acquire counts a call in, unless Close has begun. A true result must be followed by
+// release once the call no longer uses t.ptr.
+func (t *Tracker) acquire() bool {
+	if t.calls.Add(1) > 0 {
+		return true
+	}
+	t.release()
+	return false
+}
+
+// release counts a call out, and tells a waiting Close when it was the last one.
+func (t *Tracker) release() {
+	if t.calls.Add(-1) == closing {
+		select {
+		case t.idle <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// nickData returns a pointer to nick's bytes for the library's *_n functions, which take
+// a length and no terminator. cgo lets C read Go memory during a call as long as it holds
+// no Go pointers, and a string's bytes hold none. An empty nick gets a valid pointer too,
+// so that the library answers ErrNickEmpty rather than a NULL argument.
+//
+// reflect.StringHeader is the way to reach a string's bytes in Go 1.19, which this module
+// supports because Debian 12 ships it; unsafe.StringData replaces it from Go 1.20 on.
+func nickData(nick string) *C.char {
+	if len(nick) == 0 {
+		return &emptyNick
+	}
+	return (*C.char)(unsafe.Pointer((*reflect.StringHeader)(unsafe.Pointer(&nick)).Data))
+}
+
+var emptyNick C.char
 
 // Update records that directory dir reports nick present or gone. If that makes the nick
 // join (it was not active and dir is connected) or leave (it is now present on no connected
@@ -141,9 +202,11 @@ func (t *Tracker) deleteHandles() {
 // A new nick or directory beyond the Tracker's limits is refused with ErrNickLimit or
 // ErrDirectoryLimit.
 func (t *Tracker) Update(nick string, dir uint64, present bool) error {
-	return t.callNick(nick, func(ptr *C.nt_tracker, cnick *C.char, pending *C.uintptr_t) C.nt_status {
-		return C.nt_go_update(ptr, cnick, C.uint64_t(dir), C.bool(present), pending)
-	})
+	if !t.acquire() {
+		return ErrClosed
+	}
+	defer t.release()
+	return check(C.nt_go_update(t.ptr, nickData(nick), C.size_t(len(nick)), C.uint64_t(dir), C.bool(present)))
 }
 
 // MarkPresent is Update(nick, dir, true).
@@ -162,11 +225,12 @@ func (t *Tracker) MarkGone(nick string, dir uint64) error {
 // unknown directory is not an error. For a connection that may come back, use
 // SetDirectoryConnected instead.
 func (t *Tracker) RemoveDirectory(dir uint64) (int, error) {
-	var gone C.size_t
-	err := t.call(func(ptr *C.nt_tracker, pending *C.uintptr_t) C.nt_status {
-		return C.nt_go_remove_directory(ptr, C.uint64_t(dir), &gone, pending)
-	})
-	return int(gone), err
+	if !t.acquire() {
+		return 0, ErrClosed
+	}
+	defer t.release()
+	r := C.nt_go_remove_directory(t.ptr, C.uint64_t(dir))
+	return int(r.value), check(r)
 }
 
 // SetDirectoryConnected marks directory dir's connection as up or down.
@@ -179,9 +243,11 @@ func (t *Tracker) RemoveDirectory(dir uint64) (int, error) {
 // (ErrDirectoryLimit if that would exceed Options.MaxDirectories); setting the state it
 // already has does nothing.
 func (t *Tracker) SetDirectoryConnected(dir uint64, connected bool) error {
-	return t.call(func(ptr *C.nt_tracker, pending *C.uintptr_t) C.nt_status {
-		return C.nt_go_set_directory_connected(ptr, C.uint64_t(dir), C.bool(connected), pending)
-	})
+	if !t.acquire() {
+		return ErrClosed
+	}
+	defer t.release()
+	return check(C.nt_go_set_directory_connected(t.ptr, C.uint64_t(dir), C.bool(connected)))
 }
 
 // SyncPeerlist makes directory dir's view match the peerlist it just sent: every nick in
@@ -212,61 +278,67 @@ func (t *Tracker) SyncPeerlist(dir uint64, nicks []string) error {
 	if size > 0 {
 		first = (*C.char)(unsafe.Pointer(&packed[0]))
 	}
-	return t.call(func(ptr *C.nt_tracker, pending *C.uintptr_t) C.nt_status {
-		return C.nt_go_sync_peerlist_packed(ptr, C.uint64_t(dir), first, C.size_t(size), pending)
-	})
+	if !t.acquire() {
+		return ErrClosed
+	}
+	defer t.release()
+	return check(C.nt_go_sync_peerlist_packed(t.ptr, C.uint64_t(dir), first, C.size_t(size)))
 }
 
 // IsActive reports whether at least one connected directory reports nick present.
 func (t *Tracker) IsActive(nick string) (bool, error) {
-	var active C.bool
-	err := t.callNick(nick, func(ptr *C.nt_tracker, cnick *C.char, _ *C.uintptr_t) C.nt_status {
-		return C.nt_is_active(ptr, cnick, &active)
-	})
-	return bool(active), err
+	if !t.acquire() {
+		return false, ErrClosed
+	}
+	defer t.release()
+	r := C.nt_go_is_active(t.ptr, nickData(nick), C.size_t(len(nick)))
+	return r.value != 0, check(r)
 }
 
 // ActiveDirectories returns the connected directories that report nick present, in the order
 // they first reported it; it is empty if the nick is not active.
 func (t *Tracker) ActiveDirectories(nick string) ([]uint64, error) {
+	if !t.acquire() {
+		return nil, ErrClosed
+	}
+	defer t.release()
 	// A nick is usually on a few directories, so a first guess mostly saves the second call
 	// of the two-call pattern. The loop covers the nick gaining directories in between.
-	dirs := make([]uint64, 4)
-	err := t.callNick(nick, func(ptr *C.nt_tracker, cnick *C.char, _ *C.uintptr_t) C.nt_status {
-		for {
-			var n C.size_t
-			status := C.nt_active_directories(ptr, cnick, (*C.uint64_t)(unsafe.Pointer(&dirs[0])), C.size_t(len(dirs)), &n)
-			if status != C.NT_STATUS_BUFFER_TOO_SMALL {
-				dirs = dirs[:n]
-				return status
-			}
-			dirs = make([]uint64, n)
+	dirs := make([]uint64, 8)
+	for {
+		r := C.nt_go_active_directories(t.ptr, nickData(nick), C.size_t(len(nick)),
+			(*C.uint64_t)(unsafe.Pointer(&dirs[0])), C.size_t(len(dirs)))
+		if r.status == C.NT_STATUS_BUFFER_TOO_SMALL {
+			dirs = make([]uint64, r.value)
+			continue
 		}
-	})
-	if err != nil {
-		return nil, err
+		if err := check(r); err != nil {
+			return nil, err
+		}
+		return dirs[:r.value:r.value], nil
 	}
-	return dirs, nil
 }
 
 // PickDirectory chooses one of nick's active directories to send it a private message
 // through, as Options.PickMode says (at random for a Tracker made by New). If no connected
 // directory reports nick present, the error matches ErrNickNotActive.
 func (t *Tracker) PickDirectory(nick string) (uint64, error) {
-	var dir C.uint64_t
-	err := t.callNick(nick, func(ptr *C.nt_tracker, cnick *C.char, _ *C.uintptr_t) C.nt_status {
-		return C.nt_pick_directory(ptr, cnick, &dir)
-	})
-	return uint64(dir), err
+	if !t.acquire() {
+		return 0, ErrClosed
+	}
+	defer t.release()
+	r := C.nt_go_pick_directory(t.ptr, nickData(nick), C.size_t(len(nick)))
+	return uint64(r.value), check(r)
 }
 
 // Stats returns the Tracker's counters, all taken at one instant.
 func (t *Tracker) Stats() (Stats, error) {
+	if !t.acquire() {
+		return Stats{}, ErrClosed
+	}
+	defer t.release()
 	var s C.nt_stats
-	err := t.call(func(ptr *C.nt_tracker, _ *C.uintptr_t) C.nt_status {
-		return C.nt_get_stats(ptr, &s)
-	})
-	if err != nil {
+	if err := check(C.nt_go_get_stats(t.ptr, &s)); err != nil {
 		return Stats{}, err
 	}
 	return Stats{
@@ -281,76 +353,49 @@ func (t *Tracker) Stats() (Stats, error) {
 
 // ActiveNickCount returns how many nicks are active.
 func (t *Tracker) ActiveNickCount() (int, error) {
-	var count C.size_t
-	err := t.call(func(ptr *C.nt_tracker, _ *C.uintptr_t) C.nt_status {
-		return C.nt_active_nick_count(ptr, &count)
-	})
-	return int(count), err
+	if !t.acquire() {
+		return 0, ErrClosed
+	}
+	defer t.release()
+	r := C.nt_go_active_nick_count(t.ptr)
+	return int(r.value), check(r)
 }
 
 // ActiveNicks returns the active nicks, in the order the tracker first saw them.
 func (t *Tracker) ActiveNicks() ([]string, error) {
-	var nicks []string
-	// A handle per call, so concurrent and nested calls each collect into their own slice.
-	collect := cgo.NewHandle(func(nick string) { nicks = append(nicks, nick) })
-	defer collect.Delete()
-	err := t.call(func(ptr *C.nt_tracker, pending *C.uintptr_t) C.nt_status {
-		return C.nt_go_for_each_active_nick(ptr, C.uintptr_t(collect), pending)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return nicks, nil
-}
-
-// callNick is call for a C function taking one nick.
-func (t *Tracker) callNick(nick string, f func(ptr *C.nt_tracker, cnick *C.char, pending *C.uintptr_t) C.nt_status) error {
-	if err := checkNick("nick", nick); err != nil {
-		return err
-	}
-	cnick := C.CString(nick)
-	defer C.free(unsafe.Pointer(cnick))
-	return t.call(func(ptr *C.nt_tracker, pending *C.uintptr_t) C.nt_status {
-		return f(ptr, cnick, pending)
-	})
-}
-
-// call runs f, one C call on the tracker, keeping Close from freeing the tracker meanwhile.
-// f passes pending to the bridge.c wrapper if its call can run callbacks; a callback's panic
-// recorded there is raised again once the call has returned. A failure status becomes an
-// *Error, read on the OS thread that made the call, where the library keeps the message.
-func (t *Tracker) call(f func(ptr *C.nt_tracker, pending *C.uintptr_t) C.nt_status) error {
-	ptr, err := t.acquire()
-	if err != nil {
-		return err
-	}
-	defer t.release()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var pending C.uintptr_t
-	status := f(ptr, &pending)
-	rethrow(pending)
-	if status != C.NT_STATUS_OK {
-		return lastError(status)
-	}
-	return nil
-}
-
-func (t *Tracker) acquire() (*C.nt_tracker, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.ptr == nil {
+	if !t.acquire() {
 		return nil, ErrClosed
 	}
-	t.inFlight++
-	return t.ptr, nil
+	defer t.release()
+	// The library copies every nick, NUL-terminated, into one buffer. The first guess is
+	// the size the last call needed, plus some: another goroutine may add nicks between
+	// two calls of the two-call pattern.
+	capacity := t.activeNicksSize.Load()
+	capacity += capacity/8 + 64
+	for {
+		buf := make([]byte, capacity)
+		r := C.nt_go_active_nicks_packed(t.ptr, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)))
+		if r.status == C.NT_STATUS_BUFFER_TOO_SMALL {
+			capacity = int64(r.value) + int64(r.value)/8
+			continue
+		}
+		if err := check(r); err != nil {
+			return nil, err
+		}
+		t.activeNicksSize.Store(int64(r.value))
+		return unpack(buf[:r.value]), nil
+	}
 }
 
-func (t *Tracker) release() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.inFlight--
-	if t.inFlight == 0 {
-		t.idle.Broadcast()
+// unpack splits packed nicks ("alice\x00bob\x00") into strings. They share one string made
+// from buf without a copy, so buf must not be used afterwards.
+func unpack(buf []byte) []string {
+	all := *(*string)(unsafe.Pointer(&buf))
+	nicks := make([]string, 0, strings.Count(all, "\x00"))
+	for len(all) > 0 {
+		end := strings.IndexByte(all, 0)
+		nicks = append(nicks, all[:end])
+		all = all[end+1:]
 	}
+	return nicks
 }
