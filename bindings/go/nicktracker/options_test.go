@@ -96,6 +96,8 @@ func TestDisconnectLeavesAndReconnectJoins(t *testing.T) {
 	h := &harness{t: t, tracker: tracker}
 	h.wantActive("alice", false)
 	h.wantActive("bob", true)
+	h.wantActive("zed", false) // never seen
+	h.wantDirectories("alice")
 	h.wantDirectories("bob", dir2)
 	h.wantActiveNicks("bob")
 	wantStats(t, tracker, nicktracker.Stats{
