@@ -61,6 +61,7 @@ package nicktracker
 import "C"
 
 import (
+	"bytes"
 	"reflect"
 	"runtime/cgo"
 	"strconv"
@@ -259,21 +260,36 @@ func (t *Tracker) SetDirectoryConnected(dir uint64, connected bool) error {
 // e.g. "nicks[3]: nick is empty"; nor does anything change if the new nicks or directory
 // would exceed the Tracker's limits.
 func (t *Tracker) SyncPeerlist(dir uint64, nicks []string) error {
-	// The library takes the peerlist as one buffer of NUL-terminated nicks, so a nick with
-	// a NUL in it must be refused here: it would be read as two.
+	// The library takes the peerlist as one buffer of NUL-terminated nicks, reused from call
+	// to call: C only reads it during the call, and it holds no Go pointers, so cgo lets C
+	// read it in place.
 	size := 0
-	for i, nick := range nicks {
-		if strings.IndexByte(nick, 0) >= 0 {
-			return containsNUL("nicks[" + strconv.Itoa(i) + "]")
-		}
+	for _, nick := range nicks {
 		size += len(nick) + 1
 	}
-	packed := make([]byte, 0, size)
-	for _, nick := range nicks {
-		packed = append(packed, nick...)
-		packed = append(packed, 0)
+	buf := packBuffers.Get().(*[]byte)
+	if cap(*buf) < size {
+		*buf = make([]byte, size+size/8)
 	}
-	// The buffer holds no Go pointers, so cgo lets C read it in place during the call.
+	if cap(*buf) <= maxPooledPack {
+		defer packBuffers.Put(buf)
+	}
+	packed := (*buf)[:size]
+	at := 0
+	for _, nick := range nicks {
+		at += copy(packed[at:], nick)
+		packed[at] = 0
+		at++
+	}
+	// A nick with a NUL in it would be read as two, so it is refused here, with one count
+	// over the whole buffer rather than a search per nick.
+	if bytes.Count(packed, nul) != len(nicks) {
+		for i, nick := range nicks {
+			if strings.IndexByte(nick, 0) >= 0 {
+				return containsNUL("nicks[" + strconv.Itoa(i) + "]")
+			}
+		}
+	}
 	var first *C.char
 	if size > 0 {
 		first = (*C.char)(unsafe.Pointer(&packed[0]))
@@ -284,6 +300,15 @@ func (t *Tracker) SyncPeerlist(dir uint64, nicks []string) error {
 	defer t.release()
 	return check(C.nt_go_sync_peerlist_packed(t.ptr, C.uint64_t(dir), first, C.size_t(size)))
 }
+
+// packBuffers holds SyncPeerlist's buffers (*[]byte) for reuse, up to maxPooledPack bytes
+// (some 70,000 nicks): a rare larger list gets a buffer of its own, which the garbage
+// collector frees.
+var packBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledPack = 1 << 20
+
+var nul = []byte{0}
 
 // IsActive reports whether at least one connected directory reports nick present.
 func (t *Tracker) IsActive(nick string) (bool, error) {

@@ -21,6 +21,13 @@ package cfloor
 //     return nt_new_with_options(&options, out);
 // }
 // static unsigned long long counted(void) { return events; }
+//
+// #include <time.h>
+// static long long thread_cpu_ns(void) {
+//     struct timespec ts;
+//     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+//     return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
+// }
 import "C"
 
 import (
@@ -61,6 +68,10 @@ func (t *Tracker) Close() {
 		C.free(unsafe.Pointer(nick))
 	}
 }
+
+// ThreadCPUTime is the CPU time the calling OS thread has used, in nanoseconds: unlike the
+// time on the clock, it does not grow while other processes have the CPU.
+func ThreadCPUTime() int64 { return int64(C.thread_cpu_ns()) }
 
 // Events is how many events the counting C callback has seen, in every tracker.
 func Events() uint64 { return uint64(C.counted()) }
