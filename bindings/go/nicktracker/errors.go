@@ -111,10 +111,7 @@ func check(r C.nt_go_result) error {
 // failure is check's slow path, kept out of line so that check stays small enough to
 // inline into every method.
 func failure(r C.nt_go_result) error {
-	var err error
-	if r.status != C.NT_STATUS_CALLBACK_FAILED {
-		err = &Error{Status: Status(r.status), Message: C.GoString(r.message)}
-	}
+	err := &Error{Status: Status(r.status), Message: C.GoString(r.message)}
 	C.free(unsafe.Pointer(r.message))
 	if r.callback_error != 0 {
 		repanic(r.callback_error)

@@ -116,6 +116,7 @@ func TestErrorsMatchTheirSentinelOnly(t *testing.T) {
 		nicktracker.StatusNickLimit:       nicktracker.ErrNickLimit,
 		nicktracker.StatusDirectoryLimit:  nicktracker.ErrDirectoryLimit,
 		nicktracker.StatusInvalidArgument: nicktracker.ErrInvalidArgument,
+		nicktracker.StatusCallbackFailed:  nicktracker.ErrCallbackFailed,
 	}
 	for status, sentinel := range sentinels {
 		if sentinel.Status != status || sentinel.Message != status.String() {
