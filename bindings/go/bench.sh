@@ -1,44 +1,60 @@
 #!/usr/bin/env bash
 # Runs the Go binding's benchmarks RUNS times (default 3), each a separate `go test` process,
-# and prints per row the best of the floor (a bare cgo call, internal/cfloor), the binding
-# and a plain Go map, the ratios of those bests, and the binding/floor ratio of each run
-# (floor and binding are timed in the same process, one after the other). METRIC is
-# cpu-ns/op (default: the CPU time of the benchmark's thread per op, steady on a loaded
-# machine) or ns/op (the time on the clock).
+# and prints the best of each figure over the runs. In BenchmarkCalls the floor (a bare cgo
+# call, internal/cfloor), the binding and a plain Go map take turns within each benchmark,
+# so each run's ratios compare figures taken under the same conditions; the last column
+# lists the binding/floor ratio of each run. Two tables: the CPU time of the benchmark's
+# thread per op (cpu-ns/op: steady on a machine busy with other work) and the time on the
+# clock (ns/op).
 # Needs PKG_CONFIG_PATH and LD_LIBRARY_PATH set as for `go test` (see README.md).
-# Usage: bindings/go/bench.sh [RUNS] [BENCH REGEXP] [BENCHTIME] [METRIC]
+# Usage: bindings/go/bench.sh [RUNS] [BENCH REGEXP] [BENCHTIME]
 set -euo pipefail
 cd "$(dirname "$0")"
-runs=${1:-3} filter=${2:-.} benchtime=${3:-1s} metric=${4:-cpu-ns/op}
+runs=${1:-3} filter=${2:-.} benchtime=${3:-1s}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for run in $(seq "$runs"); do
   echo "run $run/$runs, load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  # One line per figure: run, benchmark, contender (empty: the benchmark's own), unit, value.
   go test -count=1 -run '^$' -bench "$filter" -benchtime "$benchtime" ./nicktracker |
-    awk -v run="$run" -v metric="$metric" '/^Benchmark/ {
-      sub(/-[0-9]+$/, "", $1)
-      for (i = 3; i < NF; i++) if ($(i + 1) == metric) print run, $1, $i
+    awk -v run="$run" '/^Benchmark/ {
+      sub(/-[0-9]+$/, "", $1); sub(/^Benchmark/, "", $1)
+      for (i = 3; i < NF; i += 2) {
+        unit = $(i + 1); who = "-"
+        if (match(unit, /^[^-]+-(cpu-)?ns\/op$/) && unit !~ /^cpu-/) {
+          who = substr(unit, 1, index(unit, "-") - 1); unit = substr(unit, index(unit, "-") + 1)
+        }
+        if (unit == "ns/op" && who == "-" && $0 ~ /[^ ]-cpu-ns\/op/) continue # their sum
+        print run, $1, who, unit, $i
+      }
     }' >>"$out"
 done
-awk -v metric="$metric" '
-  {
-    run = $1; name = $2; ns = $3
-    if (!(name in best) || ns < best[name]) best[name] = ns
-    if (!(name in seen)) { seen[name] = 1; order[++n] = name }
-    at[run, name] = ns; runs[run] = 1
-  }
-  END {
-    printf "%-44s %12s %12s %12s %8s %8s  %s\n", "row (best " metric ")", "floor", "binding", "map", "b/floor", "map/fl", "b/floor per run"
-    for (i = 1; i <= n; i++) {
-      name = order[i]
-      if (name !~ /\/floor$/) {
-        if (name !~ /\/(binding|map)$/) printf "%-44s %12.1f\n", name, best[name]
-        continue
-      }
-      row = name; sub(/\/floor$/, "", row)
-      f = best[row "/floor"]; b = best[row "/binding"]; m = best[row "/map"]
-      per = ""
-      for (r in runs) if (at[r, row "/floor"] > 0) per = per sprintf(" %.2f", at[r, row "/binding"] / at[r, row "/floor"])
-      printf "%-44s %12.1f %12.1f %12.1f %8.2f %8.2f %s\n", row, f, b, m, b / f, m / f, per
+for unit in cpu-ns/op ns/op; do
+  echo
+  awk -v unit="$unit" '
+    $4 == unit {
+      run = $1; key = $2 SUBSEP $3; v = $5
+      if (!(key in best) || v < best[key]) best[key] = v
+      at[run, key] = v; runs[run] = 1
+      if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 }
+      if (!(key in has)) { has[key] = 1; who[$2] = who[$2] " " $3 }
     }
-  }' "$out"
+    END {
+      printf "%-28s %11s %11s %11s %7s %7s  %s\n", "best " unit, "floor", "binding", "map", "b/floor", "m/floor", "b/floor per run"
+      for (i = 1; i <= n; i++) {
+        row = order[i]
+        if ((row SUBSEP "floor") in best && (row SUBSEP "binding") in best && (row SUBSEP "map") in best) {
+          f = best[row, "floor"]; b = best[row, "binding"]; m = best[row, "map"]
+          per = ""
+          for (r = 1; r in runs; r++) per = per sprintf(" %.2f", at[r, row, "binding"] / at[r, row, "floor"])
+          printf "%-28s %11.1f %11.1f %11.1f %7.2f %7.2f %s\n", row, f, b, m, b / f, m / f, per
+          continue
+        }
+        k = split(substr(who[row], 2), names, " ")
+        for (j = 1; j <= k; j++) {
+          name = names[j] == "-" ? row : row "/" names[j]
+          printf "%-28s %11.1f\n", name, best[row, names[j]]
+        }
+      }
+    }' "$out"
+done

@@ -1,14 +1,16 @@
 package nicktracker_test
 
 // Benchmarks of the binding against the floor (package cfloor: one bare cgo call of the same
-// C function, nicks made into C strings beforehand) and a plain Go map, in the same run.
-// bindings/go/bench.sh runs them several times and prints the best of each with the ratios.
+// C function, nicks made into C strings beforehand) and a plain Go map, timed in turns within
+// one benchmark. bindings/go/bench.sh runs them several times and prints the best of each
+// with the ratios.
 
 import (
 	"fmt"
 	"math/rand"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/nick-tracker/nick-tracker/bindings/go/nicktracker"
 	"github.com/nick-tracker/nick-tracker/bindings/go/nicktracker/internal/cfloor"
@@ -75,6 +77,56 @@ func loop(b *testing.B, op func(i int)) {
 	b.ReportMetric(float64(cfloor.ThreadCPUTime()-start)/float64(b.N), "cpu-ns/op")
 }
 
+// contender is one of the things a benchmark compares.
+type contender struct {
+	name  string
+	op    func(i int)
+	after func() // untimed work after each op, or nil
+}
+
+// interleaved runs ops 0..b.N-1 on each contender, in chunks of chunk ops taken in turn, so
+// that whatever else the machine does slows them alike, and reports for each the CPU time
+// of the benchmark's thread per op ("floor-cpu-ns/op"; steady on a busy machine) and the
+// time on the clock per op ("floor-ns/op"). The framework's own ns/op is their sum.
+func interleaved(b *testing.B, chunk int, contenders ...contender) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu := make([]int64, len(contenders))
+	wall := make([]time.Duration, len(contenders))
+	b.ResetTimer()
+	for done := 0; done < b.N; done += chunk {
+		end := done + chunk
+		if end > b.N {
+			end = b.N
+		}
+		for k, c := range contenders {
+			if c.after == nil {
+				start, startCPU := time.Now(), cfloor.ThreadCPUTime()
+				for i := done; i < end; i++ {
+					c.op(i)
+				}
+				cpu[k] += cfloor.ThreadCPUTime() - startCPU
+				wall[k] += time.Since(start)
+				continue
+			}
+			for i := done; i < end; i++ {
+				start, startCPU := time.Now(), cfloor.ThreadCPUTime()
+				c.op(i)
+				cpu[k] += cfloor.ThreadCPUTime() - startCPU
+				wall[k] += time.Since(start)
+				b.StopTimer()
+				c.after()
+				b.StartTimer()
+			}
+		}
+	}
+	b.StopTimer()
+	for k, c := range contenders {
+		b.ReportMetric(float64(cpu[k])/float64(b.N), c.name+"-cpu-ns/op")
+		b.ReportMetric(float64(wall[k].Nanoseconds())/float64(b.N), c.name+"-ns/op")
+	}
+}
+
 var impls = []struct {
 	name string
 	new  func(b *testing.B, nicks []string) impl
@@ -85,126 +137,108 @@ var impls = []struct {
 }
 
 // BenchmarkCalls times each single call, and the calls on every nick of a directory, at
-// 1e4 nicks x 8 directories.
+// 1e4 nicks x 8 directories, on the floor, the binding and the map in turns.
 func BenchmarkCalls(b *testing.B) {
 	rows := []struct {
-		name string
-		op   func(x impl, i int)
+		name  string
+		chunk int
+		op    func(x impl, i int)
+		after func(x impl)
 	}{
 		// A report that changes: directories 1..6 toggle between gone and present, one pass
 		// over all pairs at a time; directory 0 keeps every nick active (no events).
-		{"Update", func(x impl, i int) {
+		{"Update", 1000, func(x impl, i int) {
 			k := i % (benchNicks * 6)
 			x.update(k%benchNicks, uint64(1+k/benchNicks), i/(benchNicks*6)%2 == 1)
-		}},
+		}, nil},
 		// A repeated report, the common case: directories resend what they said.
-		{"MarkPresent", func(x impl, i int) { x.markPresent(i%benchNicks, uint64(i%7)) }},
-		{"MarkGone", func(x impl, i int) { x.markGone(i%benchNicks, benchDirs-1) }},
-		{"IsActive", func(x impl, i int) { x.isActive(i % benchNicks) }},
-		{"ActiveDirectories", func(x impl, i int) { x.activeDirectories(i % benchNicks) }},
-		{"PickDirectory", func(x impl, i int) { x.pickDirectory(i % benchNicks) }},
+		{"MarkPresent", 1000, func(x impl, i int) { x.markPresent(i%benchNicks, uint64(i%7)) }, nil},
+		{"MarkGone", 1000, func(x impl, i int) { x.markGone(i%benchNicks, benchDirs-1) }, nil},
+		{"IsActive", 1000, func(x impl, i int) { x.isActive(i % benchNicks) }, nil},
+		{"ActiveDirectories", 1000, func(x impl, i int) { x.activeDirectories(i % benchNicks) }, nil},
+		{"PickDirectory", 1000, func(x impl, i int) { x.pickDirectory(i % benchNicks) }, nil},
 		// Directory 0's peerlist of all 1e4 nicks, resent unchanged.
-		{"SyncPeerlist", func(x impl, i int) { x.syncPeerlist(0, true) }},
-		{"ActiveNicks", func(x impl, i int) { x.activeNicks() }},
+		{"SyncPeerlist", 1, func(x impl, i int) { x.syncPeerlist(0, true) }, nil},
+		{"ActiveNicks", 1, func(x impl, i int) { x.activeNicks() }, nil},
+		// Removing a directory that every nick is also on elsewhere (no leaves); it is
+		// synced back, untimed, after each removal.
+		{"RemoveDirectory", 1, func(x impl, i int) {
+			if x.removeDirectory(0) != 0 {
+				b.Fatal("nicks left")
+			}
+		}, func(x impl) { x.syncPeerlist(0, true) }},
 	}
 	for _, row := range rows {
-		for _, m := range impls {
-			b.Run(row.name+"/"+m.name, func(b *testing.B) {
+		row := row
+		b.Run(row.name, func(b *testing.B) {
+			var contenders []contender
+			for _, m := range impls {
 				x := filled(b, m.new)
 				defer x.close()
-				loop(b, func(i int) { row.op(x, i) })
-			})
-		}
-	}
-	// Removing a directory that every nick is also on elsewhere (no leaves); the directory
-	// is synced back, untimed, after each removal.
-	for _, m := range impls {
-		b.Run("RemoveDirectory/"+m.name, func(b *testing.B) {
-			x := filled(b, m.new)
-			defer x.close()
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			var cpu int64
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				start := cfloor.ThreadCPUTime()
-				if x.removeDirectory(0) != 0 {
-					b.Fatal("nicks left")
+				c := contender{name: m.name, op: func(i int) { row.op(x, i) }}
+				if row.after != nil {
+					c.after = func() { row.after(x) }
 				}
-				cpu += cfloor.ThreadCPUTime() - start
-				b.StopTimer()
-				x.syncPeerlist(0, true)
-				b.StartTimer()
+				contenders = append(contenders, c)
 			}
-			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+			interleaved(b, row.chunk, contenders...)
 		})
 	}
 }
 
 // BenchmarkEvents times a nick joining and leaving (two events, two calls), through the
-// floor and the binding, each without callbacks and with them: the difference is what
-// delivering the events costs, to a C function (floor) or to a Go func (the binding: one
-// crossing from C to Go per event).
+// floor and the binding, each without callbacks and with them, in turns: the difference is
+// what delivering the events costs, to a C function (floor) or to a Go func (the binding:
+// one crossing from C to Go per event).
 func BenchmarkEvents(b *testing.B) {
 	nicks := benchNickNames(1000)
-	for _, c := range []struct {
-		name string
-		new  func(b *testing.B) (*nicktracker.Tracker, func() int)
+	var events, leaves int
+	trackers := []struct {
+		name    string
+		options *nicktracker.Options // nil: New with a leave callback
 	}{
-		{"binding, no callback", func(b *testing.B) (*nicktracker.Tracker, func() int) {
-			tracker, err := nicktracker.New(nil)
-			if err != nil {
+		{"binding", &nicktracker.Options{}},
+		{"binding,OnEvent", &nicktracker.Options{OnEvent: func(nicktracker.Event) { events++ }}},
+		{"binding,leave", nil},
+	}
+	var contenders []contender
+	for _, c := range trackers {
+		var tracker *nicktracker.Tracker
+		var err error
+		if c.options != nil {
+			tracker, err = nicktracker.NewWithOptions(*c.options)
+		} else {
+			tracker, err = nicktracker.New(func(string) { leaves++ })
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer tracker.Close()
+		contenders = append(contenders, contender{name: c.name, op: func(i int) {
+			nick := nicks[i%len(nicks)]
+			if err := tracker.MarkPresent(nick, 1); err != nil {
 				b.Fatal(err)
 			}
-			return tracker, nil
-		}},
-		{"binding, OnEvent", func(b *testing.B) (*nicktracker.Tracker, func() int) {
-			events := 0
-			tracker, err := nicktracker.NewWithOptions(nicktracker.Options{OnEvent: func(nicktracker.Event) { events++ }})
-			if err != nil {
+			if err := tracker.MarkGone(nick, 1); err != nil {
 				b.Fatal(err)
 			}
-			return tracker, func() int { return events / 2 }
-		}},
-		{"binding, leave callback", func(b *testing.B) (*nicktracker.Tracker, func() int) {
-			leaves := 0
-			tracker, err := nicktracker.New(func(string) { leaves++ })
-			if err != nil {
-				b.Fatal(err)
-			}
-			return tracker, func() int { return leaves }
-		}},
-	} {
-		b.Run("join+leave/"+c.name, func(b *testing.B) {
-			tracker, delivered := c.new(b)
-			defer tracker.Close()
-			loop(b, func(i int) {
-				nick := nicks[i%len(nicks)]
-				if err := tracker.MarkPresent(nick, 1); err != nil {
-					b.Fatal(err)
-				}
-				if err := tracker.MarkGone(nick, 1); err != nil {
-					b.Fatal(err)
-				}
-			})
-			if delivered != nil && delivered() != b.N {
-				b.Fatalf("%d deliveries for %d joins and leaves", delivered(), b.N)
-			}
-		})
+		}})
 	}
 	for _, callback := range []bool{false, true} {
-		name := "floor, no callback"
+		f := cfloor.New(nicks, callback)
+		defer f.Close()
+		name := "floor"
 		if callback {
-			name = "floor, C callback"
+			name = "floor,C"
 		}
-		b.Run("join+leave/"+name, func(b *testing.B) {
-			f := cfloor.New(nicks, callback)
-			defer f.Close()
-			loop(b, func(i int) {
-				f.MarkPresent(i%len(nicks), 1)
-				f.MarkGone(i%len(nicks), 1)
-			})
-		})
+		contenders = append(contenders, contender{name: name, op: func(i int) {
+			f.MarkPresent(i%len(nicks), 1)
+			f.MarkGone(i%len(nicks), 1)
+		}})
+	}
+	interleaved(b, 1000, contenders...)
+	if events != 2*b.N || leaves != b.N {
+		b.Fatalf("%d events and %d leaves for %d joins and leaves", events, leaves, b.N)
 	}
 }
 
