@@ -1,7 +1,7 @@
 // Command example tracks nicks across three directory servers with package nicktracker and
 // prints the events. It is the program that the static build is tested with:
 //
-//	go build -tags nicktracker_static ./example   # no libnick_tracker.so needed to run it
+//	go build -tags nicktracker_static -o /tmp/nt-example ./example   # runs without libnick_tracker.so
 package main
 
 import (

@@ -386,7 +386,9 @@ func (t *Tracker) ActiveNickCount() (int, error) {
 	return int(r.value), check(r)
 }
 
-// ActiveNicks returns the active nicks, in the order the tracker first saw them.
+// ActiveNicks returns the active nicks, in the order the tracker first saw them. They are
+// copied out of the library in one call and share one allocation, which stays in memory as
+// long as any of them does.
 func (t *Tracker) ActiveNicks() ([]string, error) {
 	if !t.acquire() {
 		return nil, ErrClosed
