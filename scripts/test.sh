@@ -59,15 +59,8 @@ NICK_TRACKER_LIBRARY="$prefix/lib/libnick_tracker.so" \
   python3 benches/python/bench.py --quick  # a smoke run: the package and jmcore still agree
 ./scripts/test-python-package.sh  # the wheel and the sdist, tested installed in a fresh venv
 
-step "Go: gofmt, go vet, go test -race through the installed library"
-(
-  cd bindings/go
-  export PKG_CONFIG_PATH="$prefix/lib/pkgconfig" LD_LIBRARY_PATH="$prefix/lib"
-  unformatted=$(gofmt -l .)
-  [ -z "$unformatted" ] || { echo "gofmt needed: $unformatted"; exit 1; }
-  go vet ./...
-  go test -race -count=1 ./...
-)
+step "Go: gofmt, go vet, go test -race, static build, through the installed library"
+scripts/test-go.sh "$prefix"
 
 step "Trace replay smoke run: Rust core, C ABI, Python package and plain Python agree"
 python3 benches/trace/run.py --quick

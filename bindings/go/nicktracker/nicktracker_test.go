@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	nicktracker "github.com/nick-tracker/nick-tracker/bindings/go"
+	"github.com/nick-tracker/nick-tracker/bindings/go/nicktracker"
 )
 
 func TestVersionIsMajorMinorPatch(t *testing.T) {
@@ -116,6 +116,7 @@ func TestErrorsMatchTheirSentinelOnly(t *testing.T) {
 		nicktracker.StatusNickLimit:       nicktracker.ErrNickLimit,
 		nicktracker.StatusDirectoryLimit:  nicktracker.ErrDirectoryLimit,
 		nicktracker.StatusInvalidArgument: nicktracker.ErrInvalidArgument,
+		nicktracker.StatusCallbackFailed:  nicktracker.ErrCallbackFailed,
 	}
 	for status, sentinel := range sentinels {
 		if sentinel.Status != status || sentinel.Message != status.String() {
@@ -229,7 +230,9 @@ func TestSyncPeerlistAnnouncesInFirstSeenOrder(t *testing.T) {
 	h.wantActiveNicks()
 }
 
-// A leave callback may call the tracker, including calls that run the callback again.
+// A leave callback may call the tracker, including calls that make nicks leave: those
+// calls return at once, and their leaves are delivered after the callback that made them
+// returns, so the callback sees departures in the order they happened.
 func TestCallbacksMayCallTheTrackerAgain(t *testing.T) {
 	var tracker *nicktracker.Tracker
 	var events []string
@@ -241,8 +244,9 @@ func TestCallbacksMayCallTheTrackerAgain(t *testing.T) {
 		check(t, err)
 		events = append(events, fmt.Sprintf("%s active=%v, active nicks %v", nick, active, nicks))
 		if nick == "alice" {
-			// bob is only on dir2 now, so he leaves inside this callback.
+			// bob is only on dir2: he leaves now, and the callback hears of it next.
 			check(t, tracker.MarkGone("bob", dir2))
+			events = append(events, "MarkGone(bob) returned")
 		}
 		events = append(events, "exit "+nick)
 	})
@@ -253,10 +257,11 @@ func TestCallbacksMayCallTheTrackerAgain(t *testing.T) {
 	wantSlice(t, "events", events,
 		"enter alice",
 		"alice active=false, active nicks [bob carol]",
+		"MarkGone(bob) returned",
+		"exit alice",
 		"enter bob",
 		"bob active=false, active nicks [carol]",
-		"exit bob",
-		"exit alice")
+		"exit bob")
 }
 
 // Close waits for calls in flight. A callback of such a call that calls the tracker after
@@ -513,38 +518,35 @@ func TestPanicNilInCallbackIsNotSwallowed(t *testing.T) {
 	}
 }
 
-// Each call gets the panics of its own callbacks only, also when calls nest: a panic pending
-// for an outer call is not raised by a nested call, and a nested call's panic is raised by
-// the nested call, not the outer one.
-func TestNestedCallsRaiseOnlyTheirOwnCallbackPanics(t *testing.T) {
+// A call made from a callback delivers nothing itself, so it never raises a panic: the
+// panics of the callbacks its events run are raised by the outermost call, which delivers
+// them.
+func TestNestedCallsCallbackPanicsAreRaisedByTheOutermostCall(t *testing.T) {
 	var tracker *nicktracker.Tracker
 	var nestedPanics []any
+	var left []string
 	tracker = newTracker(t, func(nick string) {
+		left = append(left, nick)
 		switch nick {
-		case "outer1":
-			panic("outer1's panic")
 		case "outer2":
-			// outer1's panic is pending; this nested call's callback returns normally.
-			_, value := catchPanic(func() { check(t, tracker.MarkGone("quiet", dir2)) })
-			nestedPanics = append(nestedPanics, value)
-			// This nested call's callback panics; the panic belongs to the nested call.
-			_, value = catchPanic(func() { check(t, tracker.MarkGone("loud", dir2)) })
+			// loud leaves now; its callback, which panics, runs after this one.
+			_, value := catchPanic(func() { check(t, tracker.MarkGone("loud", dir2)) })
 			nestedPanics = append(nestedPanics, value)
 		case "loud":
 			panic("loud's panic")
 		}
 	})
-	for _, nick := range []string{"outer1", "outer2"} {
+	for _, nick := range []string{"outer1", "outer2", "outer3"} {
 		must(t, tracker.MarkPresent(nick, dir1))
 	}
-	for _, nick := range []string{"quiet", "loud"} {
-		must(t, tracker.MarkPresent(nick, dir2))
-	}
+	must(t, tracker.MarkPresent("loud", dir2))
 	_, value := catchPanic(func() { tracker.RemoveDirectory(dir1) })
-	if value != "outer1's panic" {
-		t.Errorf("RemoveDirectory raised %v, want outer1's panic", value)
+	if value != "loud's panic" {
+		t.Errorf("RemoveDirectory raised %v, want loud's panic", value)
 	}
-	if len(nestedPanics) != 2 || nestedPanics[0] != nil || nestedPanics[1] != "loud's panic" {
-		t.Errorf("nested calls raised %v, want [<nil> loud's panic]", nestedPanics)
+	if len(nestedPanics) != 1 || nestedPanics[0] != nil {
+		t.Errorf("the nested call raised %v, want nothing", nestedPanics)
 	}
+	// The outer call's leaves first, then the nested call's, though loud left before outer3.
+	wantSlice(t, "nicks left", left, "outer1", "outer2", "outer3", "loud")
 }

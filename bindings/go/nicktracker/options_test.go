@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	nicktracker "github.com/nick-tracker/nick-tracker/bindings/go"
+	"github.com/nick-tracker/nick-tracker/bindings/go/nicktracker"
 )
 
 // newRecorded returns a tracker with options whose OnEvent and OnLog (if not set) record
@@ -96,6 +96,8 @@ func TestDisconnectLeavesAndReconnectJoins(t *testing.T) {
 	h := &harness{t: t, tracker: tracker}
 	h.wantActive("alice", false)
 	h.wantActive("bob", true)
+	h.wantActive("zed", false) // never seen
+	h.wantDirectories("alice")
 	h.wantDirectories("bob", dir2)
 	h.wantActiveNicks("bob")
 	wantStats(t, tracker, nicktracker.Stats{
@@ -609,7 +611,7 @@ func TestEventAndLogCallbackPanicsAreRaisedAfterTheCall(t *testing.T) {
 }
 
 // OnEvent and OnLog may call the tracker, including calls that produce events and messages
-// of their own, which are delivered inside the outer callback.
+// of their own: those are delivered after the events and messages of the outer call.
 func TestEventAndLogCallbacksMayCallTheTrackerAgain(t *testing.T) {
 	var tracker *nicktracker.Tracker
 	var trace []string
@@ -627,7 +629,7 @@ func TestEventAndLogCallbacksMayCallTheTrackerAgain(t *testing.T) {
 				t.Errorf("PickDirectory(%s) after it left: %v", e.Nick, err)
 			}
 			if e.Kind == nicktracker.EventLeave && e.Nick == "alice" {
-				// bob is only on dir2, so he leaves inside this callback.
+				// bob is only on dir2, so he leaves, after this callback.
 				check(t, tracker.SetDirectoryConnected(dir2, false))
 			}
 			trace = append(trace, fmt.Sprint("exit ", e.Kind, " ", e.Nick))
@@ -644,39 +646,48 @@ func TestEventAndLogCallbacksMayCallTheTrackerAgain(t *testing.T) {
 	must(t, tracker.MarkGone("alice", dir1))
 	wantSlice(t, "trace", trace,
 		"enter leave alice",
+		"exit leave alice",
+		"log INFO with 0 active", // alice left
 		"enter leave bob",
 		"exit leave bob",
 		"log INFO with 0 active", // bob left
 		"log INFO with 0 active", // directory 2 disconnected
-		"exit leave alice",
-		"log INFO with 0 active", // alice left
 	)
 }
 
-// The nested-call panic rule holds for event callbacks too: a nested call raises its own
-// callback's panic, not the pending one of the outer call.
-func TestNestedEventCallbackPanicsBelongToTheirOwnCall(t *testing.T) {
+// The panic rule holds for event callbacks too: the panic of a nested call's event
+// callback is raised by the outermost call, and the first panic of all wins.
+func TestNestedCallsEventCallbackPanicIsRaisedByTheOutermostCall(t *testing.T) {
 	var tracker *nicktracker.Tracker
-	var nested any
+	var nested []any
 	tracker = newTrackerWith(t, nicktracker.Options{OnEvent: func(e nicktracker.Event) {
 		switch {
 		case e.Kind == nicktracker.EventJoin:
 		case e.Nick == "outer1":
-			panic("outer1's panic")
-		case e.Nick == "outer2":
-			_, nested = catchPanic(func() {
+			_, value := catchPanic(func() {
 				_, err := tracker.RemoveDirectory(dir2)
 				check(t, err)
 			})
+			nested = append(nested, value)
 		case e.Nick == "inner":
 			panic("inner's panic")
+		case e.Nick == "outer2":
+			panic("outer2's panic")
 		}
 	}})
 	must(t, tracker.SyncPeerlist(dir1, []string{"outer1", "outer2"}))
 	must(t, tracker.MarkPresent("inner", dir2))
 	_, value := catchPanic(func() { tracker.SetDirectoryConnected(dir1, false) })
-	if value != "outer1's panic" || nested != "inner's panic" {
+	// outer2's leave is delivered before inner's, which the nested call queued behind it.
+	if value != "outer2's panic" || len(nested) != 1 || nested[0] != nil {
 		t.Fatalf("outer call raised %v, nested call raised %v", value, nested)
+	}
+	must(t, tracker.SetDirectoryConnected(dir1, true))
+	must(t, tracker.MarkPresent("inner", dir2))
+	// Now only the nested call's callback panics.
+	_, value = catchPanic(func() { tracker.MarkGone("outer1", dir1) })
+	if value != "inner's panic" || len(nested) != 2 || nested[1] != nil {
+		t.Fatalf("outer call raised %v, want inner's panic", value)
 	}
 }
 

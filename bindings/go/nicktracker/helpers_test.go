@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	nicktracker "github.com/nick-tracker/nick-tracker/bindings/go"
+	"github.com/nick-tracker/nick-tracker/bindings/go/nicktracker"
 )
 
 // newTracker returns a tracker that is closed when the test ends.
@@ -111,4 +111,74 @@ func wantStats(t *testing.T, tracker *nicktracker.Tracker, want nicktracker.Stat
 	if got := stats(t, tracker); got != want {
 		t.Fatalf("Stats() = %+v\n                want %+v", got, want)
 	}
+}
+
+const (
+	dir1 uint64 = 1
+	dir2 uint64 = 2
+	dir3 uint64 = 3
+)
+
+// harness is a tracker plus every nick its leave callback has seen, in order. Callbacks run
+// in the goroutine that made the call, so the single-goroutine tests need no lock.
+type harness struct {
+	t       *testing.T
+	tracker *nicktracker.Tracker
+	left    []string
+}
+
+func newHarness(t *testing.T) *harness {
+	h := &harness{t: t}
+	h.tracker = newTracker(t, func(nick string) { h.left = append(h.left, nick) })
+	return h
+}
+
+func (h *harness) present(nick string, dir uint64) {
+	h.t.Helper()
+	must(h.t, h.tracker.MarkPresent(nick, dir))
+}
+
+func (h *harness) gone(nick string, dir uint64) {
+	h.t.Helper()
+	must(h.t, h.tracker.MarkGone(nick, dir))
+}
+
+func (h *harness) sync(dir uint64, nicks ...string) {
+	h.t.Helper()
+	must(h.t, h.tracker.SyncPeerlist(dir, nicks))
+}
+
+func (h *harness) remove(dir uint64) int {
+	h.t.Helper()
+	gone, err := h.tracker.RemoveDirectory(dir)
+	must(h.t, err)
+	return gone
+}
+
+func (h *harness) wantActive(nick string, want bool) {
+	h.t.Helper()
+	active, err := h.tracker.IsActive(nick)
+	must(h.t, err)
+	if active != want {
+		h.t.Fatalf("IsActive(%q) = %v, want %v", nick, active, want)
+	}
+}
+
+func (h *harness) wantDirectories(nick string, want ...uint64) {
+	h.t.Helper()
+	dirs, err := h.tracker.ActiveDirectories(nick)
+	must(h.t, err)
+	wantSlice(h.t, "ActiveDirectories("+nick+")", dirs, want...)
+}
+
+func (h *harness) wantActiveNicks(want ...string) {
+	h.t.Helper()
+	nicks, err := h.tracker.ActiveNicks()
+	must(h.t, err)
+	wantSlice(h.t, "ActiveNicks()", nicks, want...)
+}
+
+func (h *harness) wantLeft(want ...string) {
+	h.t.Helper()
+	wantSlice(h.t, "nicks left", h.left, want...)
 }

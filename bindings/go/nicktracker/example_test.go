@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"log"
 
-	nicktracker "github.com/nick-tracker/nick-tracker/bindings/go"
+	"github.com/nick-tracker/nick-tracker/bindings/go/nicktracker"
 )
 
 // A client connected to three directory servers hears peerlists and presence changes from

@@ -1,13 +1,9 @@
 package nicktracker
 
-// #cgo pkg-config: nick_tracker
 // #include "bridge.h"
 import "C"
 
-import (
-	"runtime/cgo"
-	"strconv"
-)
+import "strconv"
 
 // EventKind says what happened to a nick.
 type EventKind uint32
@@ -19,7 +15,8 @@ const (
 	// did, it came back after leaving, or its directory reconnected.
 	EventJoin EventKind = C.NT_EVENT_KIND_JOIN
 	// EventLeave: the nick left. No connected directory reports it present any more.
-	// Exactly one EventLeave follows each EventJoin, unless the Tracker is closed first.
+	// Exactly one EventLeave follows each EventJoin of the same nick, in Seq order, unless
+	// the Tracker is closed first.
 	EventLeave EventKind = C.NT_EVENT_KIND_LEAVE
 )
 
@@ -42,6 +39,11 @@ type Event struct {
 	// Directory is the directory whose report, peerlist, removal or connection change
 	// caused the event.
 	Directory uint64
+	// Seq numbers the Tracker's events in the order it made the changes: 1 for its first
+	// event, one more for each event after it. The callbacks of one goroutine's call see
+	// events in Seq order; callbacks running in different goroutines may see them out of
+	// order, and Seq puts them back in it (see the package documentation).
+	Seq uint64
 }
 
 // LogLevel is the severity of a log message, from LevelError (most severe) to LevelDebug.
@@ -94,10 +96,11 @@ const (
 // Options configures a Tracker made by NewWithOptions. The zero Options is a Tracker without
 // callbacks or limits that picks directories at random.
 type Options struct {
-	// OnEvent, if not nil, is called with every EventJoin and EventLeave. The events of one
-	// call arrive in order: leaves in the order the nicks were first seen (since they last
+	// OnEvent, if not nil, is called with every EventJoin and EventLeave, in Seq order
+	// within a goroutine (see the package documentation for several goroutines). The events
+	// of one change come as leaves in the order the nicks were first seen (since they last
 	// became active), then joins in the order they happened. It runs like New's leave
-	// callback: see the package documentation.
+	// callback.
 	OnEvent func(Event)
 
 	// OnLog, if not nil, is called with the library's log messages of level LogLevel or
@@ -145,18 +148,12 @@ func NewWithOptions(options Options) (*Tracker, error) {
 	if err := options.check(); err != nil {
 		return nil, err
 	}
-	var handles []cgo.Handle
-	var onEvent, onLog cgo.Handle
-	if options.OnEvent != nil {
-		onEvent = cgo.NewHandle(options.OnEvent)
-		handles = append(handles, onEvent)
+	var cb *callbacks
+	if options.OnEvent != nil || options.OnLog != nil {
+		cb = &callbacks{onEvent: options.OnEvent, onLog: options.OnLog}
 	}
-	if options.OnLog != nil {
-		onLog = cgo.NewHandle(options.OnLog)
-		handles = append(handles, onLog)
-	}
-	return create(handles, func(out **C.nt_tracker) C.nt_status {
-		return C.nt_go_new_with_options(C.uintptr_t(onEvent), C.uintptr_t(onLog),
+	return create(cb, func(handle C.uintptr_t, out **C.nt_tracker) C.nt_go_result {
+		return C.nt_go_new(handle, false, options.OnEvent != nil, options.OnLog != nil,
 			C.uint32_t(options.LogLevel), C.size_t(options.MaxNicks),
 			C.size_t(options.MaxDirectories), C.uint32_t(options.PickMode), out)
 	})

@@ -1,12 +1,12 @@
 package nicktracker
 
-// #cgo pkg-config: nick_tracker
-// #include <nick_tracker.h>
+// #include <stdlib.h>
+// #include "bridge.h"
 import "C"
 
 import (
 	"errors"
-	"strings"
+	"unsafe"
 )
 
 // Status is the library's nt_status: why a call failed.
@@ -44,6 +44,9 @@ const (
 	// StatusInvalidArgument means an argument had an invalid value, such as an unknown
 	// LogLevel or PickMode or a negative limit in Options.
 	StatusInvalidArgument Status = C.NT_STATUS_INVALID_ARGUMENT
+	// StatusCallbackFailed is handled inside this package and never returned: a callback
+	// panicked, and the call that delivered it raises the panic again instead.
+	StatusCallbackFailed Status = C.NT_STATUS_CALLBACK_FAILED
 )
 
 // String returns the library's description of the status, e.g. "nick is empty".
@@ -85,6 +88,7 @@ var (
 	ErrNickLimit       = sentinel(StatusNickLimit)
 	ErrDirectoryLimit  = sentinel(StatusDirectoryLimit)
 	ErrInvalidArgument = sentinel(StatusInvalidArgument)
+	ErrCallbackFailed  = sentinel(StatusCallbackFailed)
 )
 
 // ErrClosed is returned by every method called after Close.
@@ -94,22 +98,29 @@ func sentinel(s Status) *Error {
 	return &Error{Status: s, Message: s.String()}
 }
 
-// lastError describes a failed call. The library keeps the message per OS thread, so the
-// caller must have been locked to the thread that made the call since it was made.
-func lastError(status C.nt_status) *Error {
-	return &Error{Status: Status(status), Message: C.GoString(C.nt_last_error_message())}
-}
-
-// checkNick rejects a nick containing NUL, which C.CString would silently cut short, in the
-// library's words; the library checks everything else. arg names the nick in the message.
-func checkNick(arg, nick string) error {
-	if strings.IndexByte(nick, 0) < 0 {
+// check turns a bridge.c wrapper's result into an error, or nil for NT_STATUS_OK; if a
+// callback panicked during the call, it raises that panic again instead (the call's error,
+// if it had one, is dropped).
+func check(r C.nt_go_result) error {
+	if r.status == C.NT_STATUS_OK {
 		return nil
 	}
-	return containsNUL(arg)
+	return failure(r)
 }
 
-// containsNUL is checkNick's error.
+// failure is check's slow path, kept out of line so that check stays small enough to
+// inline into every method.
+func failure(r C.nt_go_result) error {
+	err := &Error{Status: Status(r.status), Message: C.GoString(r.message)}
+	C.free(unsafe.Pointer(r.message))
+	if r.callback_error != 0 {
+		repanic(r.callback_error)
+	}
+	return err
+}
+
+// containsNUL is the error for a peerlist entry with a NUL byte, which the packed list
+// would split in two, in the library's words; arg names the entry.
 func containsNUL(arg string) *Error {
 	return &Error{Status: StatusNickContainsNUL, Message: arg + ": " + StatusNickContainsNUL.String()}
 }

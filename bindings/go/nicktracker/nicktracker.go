@@ -1,0 +1,428 @@
+// Package nicktracker tells a peer-to-peer client which peer nicks are still reachable when
+// it is connected to several directory servers. It wraps the nick_tracker C library.
+//
+// A nick is active while at least one connected directory reports it present. It leaves
+// only when every directory that reported it present has reported it gone, stopped listing
+// it (SyncPeerlist), been removed (RemoveDirectory) or been disconnected
+// (SetDirectoryConnected); then the leave callback runs once. One flapping directory
+// connection therefore never produces a false "peer left" event. A "gone" report from a
+// directory that never reported the nick present is ignored.
+//
+// A disconnected directory's reports are kept but do not count until it is connected again;
+// the tracker forgets a nick only once no directory, connected or not, reports it present.
+//
+// New makes a Tracker with just a leave callback. NewWithOptions adds join events, log
+// messages, limits on the nicks and directories held, and the way PickDirectory chooses a
+// directory to reach a nick through.
+//
+// Nicks are UTF-8 strings of 1 to MaxNickLen bytes without NUL bytes. Directories are
+// uint64 ids chosen by the caller. A method given an invalid nick returns an *Error, which
+// errors.Is matches against ErrNickEmpty and the other sentinels, and changes nothing; so
+// does a change refused by a limit (ErrNickLimit, ErrDirectoryLimit). Every method but Close
+// returns ErrClosed after Close.
+//
+// # Concurrency and callbacks
+//
+// The callbacks are New's leave callback and Options.OnEvent and Options.OnLog; they all
+// follow the same rules.
+//
+// A Tracker's methods may be called from many goroutines at once. A callback runs in the
+// goroutine whose call caused the event or message, before that call returns, and outside
+// the library's lock, so it may call the Tracker's methods again (except Close).
+//
+// # Order of events
+//
+// Events are numbered (Event.Seq) in the order the Tracker made its changes. The callbacks
+// run by one goroutine's call see the Tracker's events in Seq order, also when a callback
+// changes the Tracker: a call made from inside a callback returns without running any
+// callback, its events are queued behind those still to be delivered, and the outermost
+// call delivers them all before it returns. Log messages go with the events of the same
+// change, after them.
+//
+// Calls in different goroutines deliver their own events, so callbacks may run in several
+// goroutines at once, and one goroutine may see an event after another goroutine has
+// already seen a later one of the same nick. A consumer that keeps, per nick, the Seq of
+// the last event it applied and ignores older events ends in agreement with the Tracker
+// once the calls have returned. No call waits for a callback running in another goroutine.
+//
+// # Panics in callbacks
+//
+// A panic in a callback is recovered before it reaches the C library, the remaining events
+// are still delivered, and then the panic is raised again, with the same value, by the call
+// that delivered the callback: the outermost call of the Tracker in that goroutine (a call
+// made from inside a callback delivers nothing, so it never raises a callback's panic). The
+// Tracker stays consistent and usable. If several callbacks panic during one call, the
+// first panic is raised and the others are dropped. A callback must not call
+// runtime.Goexit (so not t.FailNow or t.Fatal in a test), which would unwind through C.
+package nicktracker
+
+// #include <stdlib.h>
+// #include "bridge.h"
+import "C"
+
+import (
+	"bytes"
+	"reflect"
+	"runtime/cgo"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// MaxNickLen is the longest nick accepted, in bytes (256, the C header's NT_MAX_NICK_LEN).
+const MaxNickLen = C.NT_MAX_NICK_LEN
+
+// Version returns the C library's version, "MAJOR.MINOR.PATCH".
+func Version() string {
+	return C.GoString(C.nt_version())
+}
+
+// Tracker tracks which nicks are active across directories. Create one with New or
+// NewWithOptions and release it with Close: the C tracker is not garbage collected, so a
+// Tracker dropped without Close leaks it.
+type Tracker struct {
+	ptr       *C.nt_tracker // freed by Close once no call uses it
+	callbacks cgo.Handle    // the *callbacks C passes back to Go; 0 if none
+
+	// Close must not free the C tracker while a call is using it, and a callback must be able
+	// to call the Tracker again while its own call is in flight. A sync.RWMutex cannot do
+	// both: a callback's nested RLock would deadlock behind a Close waiting for Lock. So calls
+	// count themselves in and out, and once Close has begun they fail with ErrClosed instead
+	// of waiting. An atomic counter rather than a mutex keeps that off the cost of each call.
+	calls   atomic.Int64  // calls in flight, plus closing once Close has begun
+	idle    chan struct{} // receives when the last call in flight after Close began ends
+	closeMu sync.Mutex    // serialises Close
+	closed  bool          // guarded by closeMu
+
+	activeNicksSize atomic.Int64 // bytes the latest ActiveNicks needed: the next one's guess
+}
+
+// closing is added to Tracker.calls by Close: negative however many calls are in flight.
+const closing = -1 << 40
+
+// New creates a Tracker. onLeave, which may be nil, is called with each nick that leaves.
+// For join events, log messages, limits or the pick mode, use NewWithOptions.
+func New(onLeave func(nick string)) (*Tracker, error) {
+	var cb *callbacks
+	if onLeave != nil {
+		cb = &callbacks{onLeave: onLeave}
+	}
+	return create(cb, func(handle C.uintptr_t, out **C.nt_tracker) C.nt_go_result {
+		return C.nt_go_new(handle, true, false, false, 0, 0, 0, 0, out)
+	})
+}
+
+// create makes a Tracker with newC, a bridge.c constructor given the handle of cb (0 if
+// cb is nil).
+func create(cb *callbacks, newC func(handle C.uintptr_t, out **C.nt_tracker) C.nt_go_result) (*Tracker, error) {
+	t := &Tracker{idle: make(chan struct{}, 1)}
+	if cb != nil {
+		t.callbacks = cgo.NewHandle(cb)
+	}
+	var ptr *C.nt_tracker
+	if err := check(newC(C.uintptr_t(t.callbacks), &ptr)); err != nil {
+		t.deleteHandle()
+		return nil, err
+	}
+	t.ptr = ptr
+	if cb != nil {
+		cb.tracker = t.ptr
+	}
+	return t, nil
+}
+
+// Close frees the tracker; later calls return ErrClosed. It waits for calls in progress in
+// other goroutines to finish, so once it returns no callback is ever called again. That is
+// also why a callback must not call Close: it would wait for its own call.
+// Closing again does nothing. The error is always nil; it is there for io.Closer.
+func (t *Tracker) Close() error {
+	t.closeMu.Lock()
+	defer t.closeMu.Unlock()
+	if t.closed {
+		return nil
+	}
+	t.closed = true
+	if t.calls.Add(closing) != closing {
+		<-t.idle
+	}
+	C.nt_free(t.ptr)
+	t.deleteHandle()
+	return nil
+}
+
+func (t *Tracker) deleteHandle() {
+	if t.callbacks != 0 {
+		t.callbacks.Delete()
+		t.callbacks = 0
+	}
+}
+
+// acquire counts a call in, unless Close has begun. A true result must be followed by
+// release once the call no longer uses t.ptr.
+func (t *Tracker) acquire() bool {
+	if t.calls.Add(1) > 0 {
+		return true
+	}
+	t.release()
+	return false
+}
+
+// release counts a call out, and tells a waiting Close when it was the last one.
+func (t *Tracker) release() {
+	if t.calls.Add(-1) == closing {
+		select {
+		case t.idle <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// nickData returns a pointer to nick's bytes for the library's *_n functions, which take
+// a length and no terminator. cgo lets C read Go memory during a call as long as it holds
+// no Go pointers, and a string's bytes hold none. An empty nick gets a valid pointer too,
+// so that the library answers ErrNickEmpty rather than a NULL argument.
+//
+// reflect.StringHeader is the way to reach a string's bytes in Go 1.19, which this module
+// supports because Debian 12 ships it; unsafe.StringData replaces it from Go 1.20 on.
+func nickData(nick string) *C.char {
+	if len(nick) == 0 {
+		return &emptyNick
+	}
+	return (*C.char)(unsafe.Pointer((*reflect.StringHeader)(unsafe.Pointer(&nick)).Data))
+}
+
+var emptyNick C.char
+
+// Update records that directory dir reports nick present or gone. If that makes the nick
+// join (it was not active and dir is connected) or leave (it is now present on no connected
+// directory), the callback is called before Update returns. A presence report from a
+// directory not seen before makes it known, as connected.
+//
+// A new nick or directory beyond the Tracker's limits is refused with ErrNickLimit or
+// ErrDirectoryLimit.
+func (t *Tracker) Update(nick string, dir uint64, present bool) error {
+	if !t.acquire() {
+		return ErrClosed
+	}
+	defer t.release()
+	return check(C.nt_go_update(t.ptr, nickData(nick), C.size_t(len(nick)), C.uint64_t(dir), C.bool(present)))
+}
+
+// MarkPresent is Update(nick, dir, true).
+func (t *Tracker) MarkPresent(nick string, dir uint64) error {
+	return t.Update(nick, dir, true)
+}
+
+// MarkGone is Update(nick, dir, false).
+func (t *Tracker) MarkGone(nick string, dir uint64) error {
+	return t.Update(nick, dir, false)
+}
+
+// RemoveDirectory forgets everything directory dir reported, as when it is dropped for good,
+// and returns how many nicks left as a result. The leave callback is called for each of them,
+// in the order the tracker first saw them, before RemoveDirectory returns. Removing an
+// unknown directory is not an error. For a connection that may come back, use
+// SetDirectoryConnected instead.
+func (t *Tracker) RemoveDirectory(dir uint64) (int, error) {
+	if !t.acquire() {
+		return 0, ErrClosed
+	}
+	defer t.release()
+	r := C.nt_go_remove_directory(t.ptr, C.uint64_t(dir))
+	return int(r.value), check(r)
+}
+
+// SetDirectoryConnected marks directory dir's connection as up or down.
+//
+// While dir is down its reports are kept but do not count: nicks that no other connected
+// directory reports present leave. When it is up again they count again and those nicks
+// join, until its next peerlist (SyncPeerlist) says otherwise. Reports and peerlists that
+// arrive while it is down are recorded the same way. The callbacks run before
+// SetDirectoryConnected returns. An unknown directory becomes known in the given state
+// (ErrDirectoryLimit if that would exceed Options.MaxDirectories); setting the state it
+// already has does nothing.
+func (t *Tracker) SetDirectoryConnected(dir uint64, connected bool) error {
+	if !t.acquire() {
+		return ErrClosed
+	}
+	defer t.release()
+	return check(C.nt_go_set_directory_connected(t.ptr, C.uint64_t(dir), C.bool(connected)))
+}
+
+// SyncPeerlist makes directory dir's view match the peerlist it just sent: every nick in
+// nicks becomes present on dir, and every nick dir reported present but no longer lists
+// becomes gone on it. The callbacks run before SyncPeerlist returns: leaves in the order
+// the tracker first saw the nicks, then joins in list order. Duplicates are harmless.
+//
+// It is all or nothing: if any nick is invalid, nothing changes and the error names it,
+// e.g. "nicks[3]: nick is empty"; nor does anything change if the new nicks or directory
+// would exceed the Tracker's limits.
+func (t *Tracker) SyncPeerlist(dir uint64, nicks []string) error {
+	// The library takes the peerlist as one buffer of NUL-terminated nicks, reused from call
+	// to call: C only reads it during the call, and it holds no Go pointers, so cgo lets C
+	// read it in place.
+	size := 0
+	for _, nick := range nicks {
+		size += len(nick) + 1
+	}
+	buf := packBuffers.Get().(*[]byte)
+	if cap(*buf) < size {
+		*buf = make([]byte, size+size/8)
+	}
+	if cap(*buf) <= maxPooledPack {
+		defer packBuffers.Put(buf)
+	}
+	packed := (*buf)[:size]
+	at := 0
+	for _, nick := range nicks {
+		at += copy(packed[at:], nick)
+		packed[at] = 0
+		at++
+	}
+	// A nick with a NUL in it would be read as two, so it is refused here, with one count
+	// over the whole buffer rather than a search per nick.
+	if bytes.Count(packed, nul) != len(nicks) {
+		for i, nick := range nicks {
+			if strings.IndexByte(nick, 0) >= 0 {
+				return containsNUL("nicks[" + strconv.Itoa(i) + "]")
+			}
+		}
+	}
+	var first *C.char
+	if size > 0 {
+		first = (*C.char)(unsafe.Pointer(&packed[0]))
+	}
+	if !t.acquire() {
+		return ErrClosed
+	}
+	defer t.release()
+	return check(C.nt_go_sync_peerlist_packed(t.ptr, C.uint64_t(dir), first, C.size_t(size)))
+}
+
+// packBuffers holds SyncPeerlist's buffers (*[]byte) for reuse, up to maxPooledPack bytes
+// (some 70,000 nicks): a rare larger list gets a buffer of its own, which the garbage
+// collector frees.
+var packBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledPack = 1 << 20
+
+var nul = []byte{0}
+
+// IsActive reports whether at least one connected directory reports nick present.
+func (t *Tracker) IsActive(nick string) (bool, error) {
+	if !t.acquire() {
+		return false, ErrClosed
+	}
+	defer t.release()
+	r := C.nt_go_is_active(t.ptr, nickData(nick), C.size_t(len(nick)))
+	return r.value != 0, check(r)
+}
+
+// ActiveDirectories returns the connected directories that report nick present, in the order
+// they first reported it; it is empty if the nick is not active.
+func (t *Tracker) ActiveDirectories(nick string) ([]uint64, error) {
+	if !t.acquire() {
+		return nil, ErrClosed
+	}
+	defer t.release()
+	// A nick is usually on a few directories, so a first guess mostly saves the second call
+	// of the two-call pattern. The loop covers the nick gaining directories in between.
+	dirs := make([]uint64, 8)
+	for {
+		r := C.nt_go_active_directories(t.ptr, nickData(nick), C.size_t(len(nick)),
+			(*C.uint64_t)(unsafe.Pointer(&dirs[0])), C.size_t(len(dirs)))
+		if r.status == C.NT_STATUS_BUFFER_TOO_SMALL {
+			dirs = make([]uint64, r.value)
+			continue
+		}
+		if err := check(r); err != nil {
+			return nil, err
+		}
+		return dirs[:r.value:r.value], nil
+	}
+}
+
+// PickDirectory chooses one of nick's active directories to send it a private message
+// through, as Options.PickMode says (at random for a Tracker made by New). If no connected
+// directory reports nick present, the error matches ErrNickNotActive.
+func (t *Tracker) PickDirectory(nick string) (uint64, error) {
+	if !t.acquire() {
+		return 0, ErrClosed
+	}
+	defer t.release()
+	r := C.nt_go_pick_directory(t.ptr, nickData(nick), C.size_t(len(nick)))
+	return uint64(r.value), check(r)
+}
+
+// Stats returns the Tracker's counters, all taken at one instant.
+func (t *Tracker) Stats() (Stats, error) {
+	if !t.acquire() {
+		return Stats{}, ErrClosed
+	}
+	defer t.release()
+	var s C.nt_stats
+	if err := check(C.nt_go_get_stats(t.ptr, &s)); err != nil {
+		return Stats{}, err
+	}
+	return Stats{
+		Nicks:                int(s.nicks),
+		ActiveNicks:          int(s.active_nicks),
+		Directories:          int(s.directories),
+		ConnectedDirectories: int(s.connected_directories),
+		Joins:                uint64(s.joins),
+		Leaves:               uint64(s.leaves),
+	}, nil
+}
+
+// ActiveNickCount returns how many nicks are active.
+func (t *Tracker) ActiveNickCount() (int, error) {
+	if !t.acquire() {
+		return 0, ErrClosed
+	}
+	defer t.release()
+	r := C.nt_go_active_nick_count(t.ptr)
+	return int(r.value), check(r)
+}
+
+// ActiveNicks returns the active nicks, in the order the tracker first saw them. They are
+// copied out of the library in one call and share one allocation, which stays in memory as
+// long as any of them does.
+func (t *Tracker) ActiveNicks() ([]string, error) {
+	if !t.acquire() {
+		return nil, ErrClosed
+	}
+	defer t.release()
+	// The library copies every nick, NUL-terminated, into one buffer. The first guess is
+	// the size the last call needed, plus some: another goroutine may add nicks between
+	// two calls of the two-call pattern.
+	capacity := t.activeNicksSize.Load()
+	capacity += capacity/8 + 64
+	for {
+		buf := make([]byte, capacity)
+		r := C.nt_go_active_nicks_packed(t.ptr, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)))
+		if r.status == C.NT_STATUS_BUFFER_TOO_SMALL {
+			capacity = int64(r.value) + int64(r.value)/8
+			continue
+		}
+		if err := check(r); err != nil {
+			return nil, err
+		}
+		t.activeNicksSize.Store(int64(r.value))
+		return unpack(buf[:r.value]), nil
+	}
+}
+
+// unpack splits packed nicks ("alice\x00bob\x00") into strings. They share one string made
+// from buf without a copy, so buf must not be used afterwards.
+func unpack(buf []byte) []string {
+	all := *(*string)(unsafe.Pointer(&buf))
+	nicks := make([]string, 0, strings.Count(all, "\x00"))
+	for len(all) > 0 {
+		end := strings.IndexByte(all, 0)
+		nicks = append(nicks, all[:end])
+		all = all[end+1:]
+	}
+	return nicks
+}
