@@ -228,6 +228,100 @@ proptest! {
     }
 }
 
+/// Long lists, for the matching's give-up rule (32 unplaced nicks in a row): each list is a
+/// few segments of a pool of 200 nicks, in order or reversed, so that resends share long
+/// runs, gain or lose blocks of dozens of nicks, or come in another order (with repeats
+/// where segments overlap).
+const POOL: usize = 200;
+
+fn pool_nick(i: usize) -> String {
+    format!("J5peer{i:03}")
+}
+
+fn long_list() -> impl Strategy<Value = Vec<usize>> {
+    let segment = (0..POOL, 0..60usize, any::<bool>());
+    prop::collection::vec(segment, 0..4).prop_map(|segments| {
+        let mut list = Vec::new();
+        for (start, len, reversed) in segments {
+            let mut run: Vec<usize> = (start..start + len).map(|i| i % POOL).collect();
+            if reversed {
+                run.reverse();
+            }
+            list.extend(run);
+        }
+        list
+    })
+}
+
+/// How a sync's list is made from the generated one.
+#[derive(Debug, Clone, Copy)]
+enum Resend {
+    /// The generated list.
+    New,
+    /// The directory's last list again.
+    Same,
+    /// The directory's last list with the generated one inserted in the middle.
+    Grown,
+}
+
+fn resend() -> impl Strategy<Value = Resend> {
+    prop_oneof![Just(Resend::New), Just(Resend::Same), Just(Resend::Grown)]
+}
+
+fn run_long(syncs: &[(usize, Vec<usize>, Resend)]) -> Result<(), TestCaseError> {
+    let mut tracker = NickTracker::new();
+    let mut model = ReferenceModel::new(Limits::default(), PickMode::default());
+    let mut sent: Vec<Vec<usize>> = vec![Vec::new(); DIRECTORIES.len()];
+    for (d, generated, resend) in syncs {
+        let list = match resend {
+            Resend::New => generated.clone(),
+            Resend::Same => sent[*d].clone(),
+            Resend::Grown => {
+                let mut grown = sent[*d].clone();
+                let middle = grown.len() / 2;
+                grown.splice(middle..middle, generated.iter().copied());
+                grown
+            }
+        };
+        sent[*d] = list.clone();
+        let names: Vec<String> = list.iter().map(|&i| pool_nick(i)).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let bytes: Vec<u8> = names.iter().flat_map(|n| n.bytes().chain([0])).collect();
+        let expected = model.sync_peerlist(DIRECTORIES[*d], &names).unwrap();
+        let synced = tracker.sync_peerlist_bytes(DIRECTORIES[*d], &bytes);
+        prop_assert_eq!(events(synced.unwrap()), expected);
+        let active: Vec<String> = tracker
+            .active_nicks()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        prop_assert_eq!(active, model.active_nicks());
+        for name in &names {
+            prop_assert_eq!(
+                tracker.active_directories(name).collect::<Vec<_>>(),
+                model.active_directories(name)
+            );
+        }
+    }
+    prop_assert_eq!(
+        format!("{:?}", tracker.stats()),
+        format!("{:?}", model.stats())
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn long_lists_resent_in_runs_blocks_and_other_orders_sync_as_the_model_says(
+        syncs in prop::collection::vec((0..DIRECTORIES.len(), long_list(), resend()), 1..10),
+    ) {
+        run_long(&syncs)?;
+    }
+}
+
 /// Damage inside a run that matches the last list is found, though runs are not validated:
 /// the damaged nick no longer matches, so it is checked.
 #[test]

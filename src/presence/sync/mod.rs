@@ -188,9 +188,10 @@ impl NickTracker {
         }
     }
 
-    /// Whether the matching against the directory's own memo is exact: every nick it could
-    /// not place is looked up (filling in its key) and must be new to the directory (or
-    /// changed since the last list) and listed once.
+    /// Whether the matching against the directory's own memo is exact: it reached the end of
+    /// the list (it did not give up), and every nick it could not place is looked up (filling
+    /// in its key) and must be new to the directory (or changed since the last list) and
+    /// listed once.
     fn is_exact(
         &self,
         directory_key: DirectoryKey,
@@ -198,6 +199,9 @@ impl NickTracker {
         matching: &mut Matching,
         list: PackedNicks<'_>,
     ) -> bool {
+        if matching.keys.len() != list.len() {
+            return false; // gave up: the rest of the list is for the general path
+        }
         let mut unmatched: Vec<&str> = Vec::new();
         for (index, bytes) in &mut matching.to_list {
             let Some(range) = bytes.clone() else { continue };
@@ -476,6 +480,31 @@ mod tests {
         assert_eq!(directories(&tracker, "z"), [3, 4]);
         assert_eq!(directories(&tracker, "d"), [2, 4]);
         assert_eq!(tracker.stats().nicks, 5);
+    }
+
+    #[test]
+    fn a_long_list_of_new_nicks_is_synced_whole_and_can_be_resent() {
+        // 40 new nicks: the matching against the last list gives up after 32 of them, and
+        // the general path must take the whole list, not only what was matched.
+        let names: Vec<String> = (0..40).map(|i| format!("new{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut tracker = NickTracker::new();
+        tracker.sync_peerlist(1, &nicks(&["alice", "bob"])).unwrap();
+        for resend in 0..2 {
+            let events = tracker.sync_peerlist(1, &nicks(&names)).unwrap();
+            let expected = if resend == 0 { 42 } else { 0 };
+            assert_eq!(
+                events.len(),
+                expected,
+                "2 leaves and 40 joins, then nothing"
+            );
+            assert_eq!(tracker.active_nicks().len(), 40);
+        }
+        let key = tracker.directory_keys[&1];
+        assert!(tracker.directories[key].memo.is_exact());
+        tracker.sync_peerlist(2, &nicks(&names)).unwrap();
+        assert_eq!(tracker.stats().nicks, 40);
+        assert_eq!(directories(&tracker, "new39"), [1, 2]);
     }
 
     #[test]
