@@ -6,6 +6,7 @@ import "C"
 
 import (
 	"errors"
+	"strings"
 	"unsafe"
 )
 
@@ -47,6 +48,18 @@ const (
 	// StatusCallbackFailed is handled inside this package and never returned: a callback
 	// panicked, and the call that delivered it raises the panic again instead.
 	StatusCallbackFailed Status = C.NT_STATUS_CALLBACK_FAILED
+	// StatusNoSnapshot means the directory has no peerlist open: AddPeerlistChunk,
+	// CommitPeerlist or AbortPeerlist before BeginPeerlist, or after a commit, an abort, a
+	// SyncPeerlist, a disconnection or a removal closed it.
+	StatusNoSnapshot Status = C.NT_STATUS_NO_SNAPSHOT
+	// StatusClockWentBackwards means the Tracker's clock read an earlier time than it did
+	// before (or Options.Clock returned a negative time, or panicked), so the call, which
+	// needed the time, was refused.
+	StatusClockWentBackwards Status = C.NT_STATUS_CLOCK_WENT_BACKWARDS
+	// StatusNotFound means the nick, the (nick, directory) pair or the directory asked about
+	// is not known to the Tracker: LastSeen, LastSeenAnywhere, DirectoryNicks,
+	// DirectoryStats.
+	StatusNotFound Status = C.NT_STATUS_NOT_FOUND
 )
 
 // String returns the library's description of the status, e.g. "nick is empty".
@@ -89,6 +102,11 @@ var (
 	ErrDirectoryLimit  = sentinel(StatusDirectoryLimit)
 	ErrInvalidArgument = sentinel(StatusInvalidArgument)
 	ErrCallbackFailed  = sentinel(StatusCallbackFailed)
+	ErrNoSnapshot      = sentinel(StatusNoSnapshot)
+	// ErrClockWentBackwards also matches a refused reading of Options.Clock, whose message
+	// then gives the readings in the clock's terms.
+	ErrClockWentBackwards = sentinel(StatusClockWentBackwards)
+	ErrNotFound           = sentinel(StatusNotFound)
 )
 
 // ErrClosed is returned by every method called after Close.
@@ -99,8 +117,8 @@ func sentinel(s Status) *Error {
 }
 
 // check turns a bridge.c wrapper's result into an error, or nil for NT_STATUS_OK; if a
-// callback panicked during the call, it raises that panic again instead (the call's error,
-// if it had one, is dropped).
+// callback or the clock panicked during the call, it raises that panic again instead (the
+// call's error, if it had one, is dropped).
 func check(r C.nt_go_result) error {
 	if r.status == C.NT_STATUS_OK {
 		return nil
@@ -113,8 +131,12 @@ func check(r C.nt_go_result) error {
 func failure(r C.nt_go_result) error {
 	err := &Error{Status: Status(r.status), Message: C.GoString(r.message)}
 	C.free(unsafe.Pointer(r.message))
+	if err.Status == StatusNoSnapshot {
+		// "directory 1 has no peerlist open (nt_peerlist_begin() first)", in Go's terms.
+		err.Message = strings.Replace(err.Message, "nt_peerlist_begin()", "BeginPeerlist", 1)
+	}
 	if r.callback_error != 0 {
-		repanic(r.callback_error)
+		return callbackError(r.callback_error)
 	}
 	return err
 }

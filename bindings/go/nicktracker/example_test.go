@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"sync/atomic"
+	"time"
 
 	"github.com/nick-tracker/nick-tracker/bindings/go/nicktracker"
 )
@@ -214,4 +216,150 @@ func ExampleTracker_Stats() {
 	// Output:
 	// 2 of 3 nicks active, 1 of 2 directories connected
 	// 3 joins, 1 leaves
+}
+
+// A JoinMarket directory sends its peerlist in messages of about 20 entries with no end
+// marker: each chunk's nicks are present at once, and only the commit, once the list is
+// complete, drops the nicks no chunk listed. A refresh that fails halfway is aborted and
+// drops nothing.
+func ExampleTracker_CommitPeerlist() {
+	tracker, err := nicktracker.New(func(nick string) { fmt.Println("left:", nick) })
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tracker.Close()
+	const dir = 1
+	if err := tracker.SyncPeerlist(dir, []string{"J5alice", "J5bob", "J5carol"}); err != nil {
+		log.Fatal(err)
+	}
+
+	// A refresh that fails halfway.
+	if err := tracker.BeginPeerlist(dir); err != nil {
+		log.Fatal(err)
+	}
+	if err := tracker.AddPeerlistChunk(dir, []string{"J5alice"}); err != nil {
+		log.Fatal(err)
+	}
+	if err := tracker.AbortPeerlist(dir); err != nil {
+		log.Fatal(err)
+	}
+
+	// A complete one, in two chunks.
+	if err := tracker.BeginPeerlist(dir); err != nil {
+		log.Fatal(err)
+	}
+	for _, chunk := range [][]string{{"J5alice", "J5dave"}, {"J5bob"}} {
+		if err := tracker.AddPeerlistChunk(dir, chunk); err != nil {
+			log.Fatal(err)
+		}
+	}
+	gone, err := tracker.CommitPeerlist(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("gone:", gone)
+	// Output:
+	// left: J5carol
+	// gone: [J5carol]
+}
+
+// A PEERLIST message of single reports ("nick;location" present, "nick;location;D" gone) is
+// one UpdateMany, all or nothing.
+func ExampleTracker_UpdateMany() {
+	tracker, err := nicktracker.New(nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tracker.Close()
+	gone, err := tracker.UpdateMany(1, []nicktracker.Report{
+		{Nick: "J5alice", Present: true},
+		{Nick: "J5bob", Present: true},
+		{Nick: "J5alice", Present: false},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("gone:", gone)
+	_, err = tracker.UpdateMany(1, []nicktracker.Report{{Nick: "J5carol", Present: true}, {Nick: ""}})
+	fmt.Println(err)
+	active, err := tracker.ActiveNicks()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("active:", active)
+	// Output:
+	// gone: [J5alice]
+	// nicktracker: nicks[1]: nick is empty
+	// active: [J5bob]
+}
+
+// Time comes from Options.Clock, here a fake one. A reference directory never sends
+// peerlists: with PresenceTTL, a nick it has not reported within the TTL is gone at the next
+// Expire.
+func ExampleTracker_Expire() {
+	var now atomic.Int64 // the fake clock's time.Duration
+	tracker, err := nicktracker.NewWithOptions(nicktracker.Options{
+		Clock:       func() time.Duration { return time.Duration(now.Load()) },
+		PresenceTTL: 30 * time.Minute,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tracker.Close()
+
+	const dir = 1
+	if err := tracker.MarkPresent("J5alice", dir); err != nil {
+		log.Fatal(err)
+	}
+	now.Store(int64(20 * time.Minute))
+	if err := tracker.MarkPresent("J5bob", dir); err != nil {
+		log.Fatal(err)
+	}
+	now.Store(int64(40 * time.Minute))
+	gone, err := tracker.Expire()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("gone:", gone)
+	seen, err := tracker.LastSeen("J5bob", dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("J5bob last seen at", seen)
+	_, err = tracker.LastSeen("J5alice", dir)
+	fmt.Println(errors.Is(err, nicktracker.ErrNotFound))
+	// Output:
+	// gone: [J5alice]
+	// J5bob last seen at 20m0s
+	// true
+}
+
+// Each directory's own list and health, for an orderbook watcher that trusts each
+// directory for its own list.
+func ExampleTracker_DirectoryStats() {
+	tracker, err := nicktracker.New(nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tracker.Close()
+	if err := tracker.SyncPeerlist(1, []string{"J5alice", "J5bob"}); err != nil {
+		log.Fatal(err)
+	}
+	if err := tracker.MarkPresent("J5carol", 1); err != nil {
+		log.Fatal(err)
+	}
+	if err := tracker.BeginPeerlist(1); err != nil {
+		log.Fatal(err)
+	}
+	stats, err := tracker.DirectoryStats(1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%d nicks, connected %v, peerlist open %v, %d peerlists, %d reports\n",
+		stats.Nicks, stats.Connected, stats.SnapshotOpen, stats.Peerlists, stats.Reports)
+	_, err = tracker.DirectoryStats(2)
+	fmt.Println(err)
+	// Output:
+	// 3 nicks, connected true, peerlist open true, 1 peerlists, 1 reports
+	// nicktracker: directory 2 is not known to the tracker
 }

@@ -12,19 +12,36 @@
 // the tracker forgets a nick only once no directory, connected or not, reports it present.
 //
 // New makes a Tracker with just a leave callback. NewWithOptions adds join events, log
-// messages, limits on the nicks and directories held, and the way PickDirectory chooses a
-// directory to reach a nick through.
+// messages, limits on the nicks and directories held, the way PickDirectory chooses a
+// directory to reach a nick through, the clock and expiry.
+//
+// # JoinMarket directories
+//
+// A JoinMarket directory sends its peerlist as many messages of about 20 entries, with no
+// end marker: BeginPeerlist, AddPeerlistChunk per message (its nicks are present at once),
+// then CommitPeerlist once the list is complete (it drops what no chunk listed), or
+// AbortPeerlist if the refresh failed (nothing is dropped). A message of single reports,
+// "nick;location" and "nick;location;D" entries, is one UpdateMany, all or nothing.
+//
+// Time comes from the Tracker's clock (Options.Clock, or the library's monotonic one) in
+// milliseconds, reported as a time.Duration since the clock's origin: LastSeen,
+// LastSeenAnywhere, DirectoryStats. Options.PresenceTTL (for directories that never send
+// peerlists), GoneGrace (a gone report followed by a reconnection) and DisconnectedHold act
+// only in Expire, which returns the nicks that left; call it every second or so.
+// PickSticky keeps a nick's directory while the nick stays there. Directories,
+// DirectoryNicks and DirectoryStats give each directory's own view and health.
 //
 // Nicks are UTF-8 strings of 1 to MaxNickLen bytes without NUL bytes. Directories are
 // uint64 ids chosen by the caller. A method given an invalid nick returns an *Error, which
 // errors.Is matches against ErrNickEmpty and the other sentinels, and changes nothing; so
-// does a change refused by a limit (ErrNickLimit, ErrDirectoryLimit). Every method but Close
-// returns ErrClosed after Close.
+// does a change refused by a limit (ErrNickLimit, ErrDirectoryLimit) or by the clock
+// (ErrClockWentBackwards). Every method but Close returns ErrClosed after Close.
 //
 // # Concurrency and callbacks
 //
 // The callbacks are New's leave callback and Options.OnEvent and Options.OnLog; they all
-// follow the same rules.
+// follow the same rules. (Options.Clock is not a callback: it runs with the library's lock
+// held and must not call the Tracker.)
 //
 // A Tracker's methods may be called from many goroutines at once. A callback runs in the
 // goroutine whose call caused the event or message, before that call returns, and outside
@@ -96,33 +113,42 @@ type Tracker struct {
 	closeMu sync.Mutex    // serialises Close
 	closed  bool          // guarded by closeMu
 
-	activeNicksSize atomic.Int64 // bytes the latest ActiveNicks needed: the next one's guess
+	activeNicksSize    atomic.Int64 // bytes the latest ActiveNicks needed: the next one's guess
+	directoryNicksSize atomic.Int64 // the same for DirectoryNicks
+	directoryCount     atomic.Int64 // the same for Directories, in directories
+
+	// Milliseconds the library's clock is ahead of Options.Clock: 1 with a Go clock (see
+	// ntGoReadClock), 0 with the library's own.
+	clockOffset uint64
 }
 
 // closing is added to Tracker.calls by Close: negative however many calls are in flight.
 const closing = -1 << 40
 
 // New creates a Tracker. onLeave, which may be nil, is called with each nick that leaves.
-// For join events, log messages, limits or the pick mode, use NewWithOptions.
+// For join events, log messages, limits, the pick mode, a clock or expiry, use
+// NewWithOptions.
 func New(onLeave func(nick string)) (*Tracker, error) {
 	var cb *callbacks
 	if onLeave != nil {
 		cb = &callbacks{onLeave: onLeave}
 	}
-	return create(cb, func(handle C.uintptr_t, out **C.nt_tracker) C.nt_go_result {
-		return C.nt_go_new(handle, true, false, false, 0, 0, 0, 0, out)
-	})
+	return create(cb, &C.nt_go_options{leave_only: true})
 }
 
-// create makes a Tracker with newC, a bridge.c constructor given the handle of cb (0 if
-// cb is nil).
-func create(cb *callbacks, newC func(handle C.uintptr_t, out **C.nt_tracker) C.nt_go_result) (*Tracker, error) {
+// create makes a Tracker with the callbacks cb (nil for none) and options o, whose
+// callbacks field it fills in.
+func create(cb *callbacks, o *C.nt_go_options) (*Tracker, error) {
 	t := &Tracker{idle: make(chan struct{}, 1)}
 	if cb != nil {
 		t.callbacks = cgo.NewHandle(cb)
+		if cb.clock != nil {
+			t.clockOffset = 1
+		}
 	}
+	o.callbacks = C.uintptr_t(t.callbacks)
 	var ptr *C.nt_tracker
-	if err := check(newC(C.uintptr_t(t.callbacks), &ptr)); err != nil {
+	if err := check(C.nt_go_new(o, &ptr)); err != nil {
 		t.deleteHandle()
 		return nil, err
 	}
@@ -254,26 +280,34 @@ func (t *Tracker) SetDirectoryConnected(dir uint64, connected bool) error {
 // SyncPeerlist makes directory dir's view match the peerlist it just sent: every nick in
 // nicks becomes present on dir, and every nick dir reported present but no longer lists
 // becomes gone on it. The callbacks run before SyncPeerlist returns: leaves in the order
-// the tracker first saw the nicks, then joins in list order. Duplicates are harmless.
+// the tracker first saw the nicks, then joins in list order. Duplicates are harmless. It
+// closes a peerlist being received in chunks (BeginPeerlist), if one is open.
 //
 // It is all or nothing: if any nick is invalid, nothing changes and the error names it,
 // e.g. "nicks[3]: nick is empty"; nor does anything change if the new nicks or directory
 // would exceed the Tracker's limits.
 func (t *Tracker) SyncPeerlist(dir uint64, nicks []string) error {
-	// The library takes the peerlist as one buffer of NUL-terminated nicks, reused from call
-	// to call: C only reads it during the call, and it holds no Go pointers, so cgo lets C
-	// read it in place.
+	buf, packed, err := packNicks(nicks)
+	if err != nil {
+		return err
+	}
+	defer putPackBuffer(buf)
+	if !t.acquire() {
+		return ErrClosed
+	}
+	defer t.release()
+	return check(C.nt_go_sync_peerlist_packed(t.ptr, C.uint64_t(dir), first(packed), C.size_t(len(packed))))
+}
+
+// packNicks packs nicks for the library: back to back, each followed by a NUL, in a buffer
+// from packBuffers (release it with putPackBuffer). C only reads the buffer during the call,
+// and it holds no Go pointers, so cgo lets C read it in place.
+func packNicks(nicks []string) (*[]byte, []byte, error) {
 	size := 0
 	for _, nick := range nicks {
 		size += len(nick) + 1
 	}
-	buf := packBuffers.Get().(*[]byte)
-	if cap(*buf) < size {
-		*buf = make([]byte, size+size/8)
-	}
-	if cap(*buf) <= maxPooledPack {
-		defer packBuffers.Put(buf)
-	}
+	buf := getPackBuffer(size)
 	packed := (*buf)[:size]
 	at := 0
 	for _, nick := range nicks {
@@ -281,34 +315,58 @@ func (t *Tracker) SyncPeerlist(dir uint64, nicks []string) error {
 		packed[at] = 0
 		at++
 	}
-	// A nick with a NUL in it would be read as two, so it is refused here, with one count
-	// over the whole buffer rather than a search per nick.
-	if bytes.Count(packed, nul) != len(nicks) {
-		for i, nick := range nicks {
-			if strings.IndexByte(nick, 0) >= 0 {
-				return containsNUL("nicks[" + strconv.Itoa(i) + "]")
-			}
-		}
+	if err := checkPacked(packed, len(nicks), func(i int) string { return nicks[i] }); err != nil {
+		putPackBuffer(buf)
+		return nil, nil, err
 	}
-	var first *C.char
-	if size > 0 {
-		first = (*C.char)(unsafe.Pointer(&packed[0]))
-	}
-	if !t.acquire() {
-		return ErrClosed
-	}
-	defer t.release()
-	return check(C.nt_go_sync_peerlist_packed(t.ptr, C.uint64_t(dir), first, C.size_t(size)))
+	return buf, packed, nil
 }
 
-// packBuffers holds SyncPeerlist's buffers (*[]byte) for reuse, up to maxPooledPack bytes
+// checkPacked refuses a packed list of count nicks that has more NULs than nicks: a nick
+// with a NUL in it would be read as two. One count over the whole buffer rather than a
+// search per nick; nick(i) finds the culprit.
+func checkPacked(packed []byte, count int, nick func(i int) string) error {
+	if bytes.Count(packed, nul) == count {
+		return nil
+	}
+	for i := 0; i < count; i++ {
+		if strings.IndexByte(nick(i), 0) >= 0 {
+			return containsNUL("nicks[" + strconv.Itoa(i) + "]")
+		}
+	}
+	return nil
+}
+
+// packBuffers holds the buffers of packNicks (*[]byte) for reuse, up to maxPooledPack bytes
 // (some 70,000 nicks): a rare larger list gets a buffer of its own, which the garbage
 // collector frees.
 var packBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 const maxPooledPack = 1 << 20
 
+func getPackBuffer(size int) *[]byte {
+	buf := packBuffers.Get().(*[]byte)
+	if cap(*buf) < size {
+		*buf = make([]byte, size+size/8)
+	}
+	return buf
+}
+
+func putPackBuffer(buf *[]byte) {
+	if cap(*buf) <= maxPooledPack {
+		packBuffers.Put(buf)
+	}
+}
+
 var nul = []byte{0}
+
+// first is a pointer to packed's first byte for C, or nil if it is empty.
+func first(packed []byte) *C.char {
+	if len(packed) == 0 {
+		return nil
+	}
+	return (*C.char)(unsafe.Pointer(&packed[0]))
+}
 
 // IsActive reports whether at least one connected directory reports nick present.
 func (t *Tracker) IsActive(nick string) (bool, error) {
@@ -417,7 +475,11 @@ func (t *Tracker) ActiveNicks() ([]string, error) {
 // unpack splits packed nicks ("alice\x00bob\x00") into strings. They share one string made
 // from buf without a copy, so buf must not be used afterwards.
 func unpack(buf []byte) []string {
-	all := *(*string)(unsafe.Pointer(&buf))
+	return split(*(*string)(unsafe.Pointer(&buf)))
+}
+
+// split splits packed nicks ("alice\x00bob\x00") into strings that share all's memory.
+func split(all string) []string {
 	nicks := make([]string, 0, strings.Count(all, "\x00"))
 	for len(all) > 0 {
 		end := strings.IndexByte(all, 0)

@@ -77,6 +77,18 @@ func TestInvalidNicksAreRejectedAndChangeNothing(t *testing.T) {
 			_, err := tr.PickDirectory(nick)
 			return err
 		}},
+		{"UpdateMany", "nicks[1]", func(tr *nicktracker.Tracker, nick string) error {
+			_, err := tr.UpdateMany(dir1, []nicktracker.Report{{"maker1", false}, {nick, true}, {"maker3", true}})
+			return err
+		}},
+		{"LastSeen", "nick", func(tr *nicktracker.Tracker, nick string) error {
+			_, err := tr.LastSeen(nick, dir1)
+			return err
+		}},
+		{"LastSeenAnywhere", "nick", func(tr *nicktracker.Tracker, nick string) error {
+			_, err := tr.LastSeenAnywhere(nick)
+			return err
+		}},
 	}
 	for _, bad := range badNicks {
 		for _, c := range calls {
@@ -117,6 +129,10 @@ func TestErrorsMatchTheirSentinelOnly(t *testing.T) {
 		nicktracker.StatusDirectoryLimit:  nicktracker.ErrDirectoryLimit,
 		nicktracker.StatusInvalidArgument: nicktracker.ErrInvalidArgument,
 		nicktracker.StatusCallbackFailed:  nicktracker.ErrCallbackFailed,
+		nicktracker.StatusNoSnapshot:      nicktracker.ErrNoSnapshot,
+		nicktracker.StatusNotFound:        nicktracker.ErrNotFound,
+
+		nicktracker.StatusClockWentBackwards: nicktracker.ErrClockWentBackwards,
 	}
 	for status, sentinel := range sentinels {
 		if sentinel.Status != status || sentinel.Message != status.String() {
@@ -192,6 +208,41 @@ func TestEveryMethodFailsWithErrClosedAfterClose(t *testing.T) {
 		},
 		"Stats": func() error {
 			_, err := tracker.Stats()
+			return err
+		},
+		"BeginPeerlist":    func() error { return tracker.BeginPeerlist(dir1) },
+		"AddPeerlistChunk": func() error { return tracker.AddPeerlistChunk(dir1, []string{"maker1"}) },
+		"CommitPeerlist": func() error {
+			_, err := tracker.CommitPeerlist(dir1)
+			return err
+		},
+		"AbortPeerlist": func() error { return tracker.AbortPeerlist(dir1) },
+		"UpdateMany": func() error {
+			_, err := tracker.UpdateMany(dir1, []nicktracker.Report{{Nick: "maker1"}})
+			return err
+		},
+		"Expire": func() error {
+			_, err := tracker.Expire()
+			return err
+		},
+		"LastSeen": func() error {
+			_, err := tracker.LastSeen("maker1", dir1)
+			return err
+		},
+		"LastSeenAnywhere": func() error {
+			_, err := tracker.LastSeenAnywhere("maker1")
+			return err
+		},
+		"Directories": func() error {
+			_, err := tracker.Directories()
+			return err
+		},
+		"DirectoryNicks": func() error {
+			_, err := tracker.DirectoryNicks(dir1)
+			return err
+		},
+		"DirectoryStats": func() error {
+			_, err := tracker.DirectoryStats(dir1)
 			return err
 		},
 	}

@@ -3,7 +3,10 @@ package nicktracker
 // #include "bridge.h"
 import "C"
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // EventKind says what happened to a nick.
 type EventKind uint32
@@ -91,10 +94,15 @@ const (
 	// active directories, in the order ActiveDirectories lists them, starting with the
 	// first. Deterministic, for tests.
 	PickRoundRobin PickMode = C.NT_PICK_MODE_ROUND_ROBIN
+	// PickSticky picks the same directory for a nick while the nick stays active there (as
+	// a taker keeps the directory of a private-message session); when it does not, another
+	// of its active directories, chosen at random, from then on.
+	PickSticky PickMode = C.NT_PICK_MODE_STICKY
 )
 
 // Options configures a Tracker made by NewWithOptions. The zero Options is a Tracker without
-// callbacks or limits that picks directories at random.
+// callbacks or limits that picks directories at random, reads the library's own clock and
+// expires nothing.
 type Options struct {
 	// OnEvent, if not nil, is called with every EventJoin and EventLeave, in Seq order
 	// within a goroutine (see the package documentation for several goroutines). The events
@@ -121,6 +129,42 @@ type Options struct {
 
 	// PickMode is how PickDirectory chooses; the zero value is PickRandom.
 	PickMode PickMode
+
+	// Clock, if not nil, is the Tracker's clock: it returns the current time as the
+	// time.Duration since an origin of its choosing (a fake clock for tests, or your own
+	// clock, so that the times the Tracker reports compare with it). It must never go back:
+	// a reading earlier than the one before, or negative, refuses the call that read it with
+	// ErrClockWentBackwards, and a panic in Clock is raised again by that call. Readings are
+	// truncated to whole milliseconds. The Tracker reads it at most once per call that
+	// records a time or expires (every change, and Expire), in the calling goroutine, with
+	// the library's lock held: it must not call the Tracker, and it must be safe to call from
+	// several goroutines. Each reading is a call from C into Go, which costs about as much as
+	// a method call (see the package README); nil, the default, is the library's own
+	// monotonic clock, read in C.
+	//
+	// Times the Tracker reports (LastSeen, DirectoryStats) are of this clock: the time since
+	// its origin, in whole milliseconds. With the library's clock the origin is the
+	// operating system's monotonic one (on Linux, CLOCK_MONOTONIC's: boot).
+	Clock func() time.Duration
+
+	// PresenceTTL: a (nick, directory) pair not seen (reported present or listed) within it
+	// counts as gone on that directory, at the next Expire: for directories that never send
+	// peerlists. 0 is off.
+	PresenceTTL time.Duration
+	// GoneGrace: a single gone report (Update, MarkGone, UpdateMany) takes effect only if
+	// no present report of the same pair arrives within it, at the next Expire after it: a
+	// directory reports a connection that a peer is replacing as gone moments before the
+	// new one is up. Peerlists, commits and removals act at once. 0 is off.
+	GoneGrace time.Duration
+	// DisconnectedHold: a directory disconnected for this long is removed, as by
+	// RemoveDirectory, at the next Expire. 0 is off.
+	DisconnectedHold time.Duration
+}
+
+// milliseconds converts a duration option for the library, rounding up so that a positive
+// duration never becomes 0, which is off.
+func milliseconds(d time.Duration) C.uint64_t {
+	return C.uint64_t((d + time.Millisecond - 1) / time.Millisecond)
 }
 
 // check rejects values the library would not accept, naming the field as Go spells it.
@@ -135,28 +179,44 @@ func (o *Options) check() error {
 		return invalid("MaxNicks", strconv.Itoa(o.MaxNicks)+" is negative (0 means no limit)")
 	case o.MaxDirectories < 0:
 		return invalid("MaxDirectories", strconv.Itoa(o.MaxDirectories)+" is negative (0 means no limit)")
-	case o.PickMode > PickRoundRobin:
+	case o.PickMode > PickSticky:
 		return invalid("PickMode", strconv.FormatUint(uint64(o.PickMode), 10)+" is not a PickMode")
+	case o.PresenceTTL < 0:
+		return invalid("PresenceTTL", o.PresenceTTL.String()+" is negative (0 means off)")
+	case o.GoneGrace < 0:
+		return invalid("GoneGrace", o.GoneGrace.String()+" is negative (0 means off)")
+	case o.DisconnectedHold < 0:
+		return invalid("DisconnectedHold", o.DisconnectedHold.String()+" is negative (0 means off)")
 	}
 	return nil
 }
 
 // NewWithOptions creates a Tracker configured by options: join and leave events, log
-// messages, limits and the pick mode. An invalid option (an unknown LogLevel or PickMode, a
-// negative limit) gives an error matching ErrInvalidArgument.
+// messages, limits, the pick mode, the clock and expiry. An invalid option (an unknown
+// LogLevel or PickMode, a negative limit or duration) gives an error matching
+// ErrInvalidArgument. NewWithOptions reads Options.Clock once: if that reading is refused,
+// it returns the error (ErrClockWentBackwards); if Clock panics, the panic is raised again.
 func NewWithOptions(options Options) (*Tracker, error) {
 	if err := options.check(); err != nil {
 		return nil, err
 	}
 	var cb *callbacks
-	if options.OnEvent != nil || options.OnLog != nil {
-		cb = &callbacks{onEvent: options.OnEvent, onLog: options.OnLog}
+	if options.OnEvent != nil || options.OnLog != nil || options.Clock != nil {
+		cb = &callbacks{onEvent: options.OnEvent, onLog: options.OnLog, clock: options.Clock}
 	}
-	return create(cb, func(handle C.uintptr_t, out **C.nt_tracker) C.nt_go_result {
-		return C.nt_go_new(handle, false, options.OnEvent != nil, options.OnLog != nil,
-			C.uint32_t(options.LogLevel), C.size_t(options.MaxNicks),
-			C.size_t(options.MaxDirectories), C.uint32_t(options.PickMode), out)
-	})
+	o := C.nt_go_options{
+		on_event:             C.bool(options.OnEvent != nil),
+		on_log:               C.bool(options.OnLog != nil),
+		clock:                C.bool(options.Clock != nil),
+		log_level:            C.uint32_t(options.LogLevel),
+		max_nicks:            C.size_t(options.MaxNicks),
+		max_directories:      C.size_t(options.MaxDirectories),
+		pick_mode:            C.uint32_t(options.PickMode),
+		presence_ttl_ms:      milliseconds(options.PresenceTTL),
+		gone_grace_ms:        milliseconds(options.GoneGrace),
+		disconnected_hold_ms: milliseconds(options.DisconnectedHold),
+	}
+	return create(cb, &o)
 }
 
 // Stats are a Tracker's counters, all taken at one instant.
@@ -178,4 +238,26 @@ type Stats struct {
 	// Leaves is how many EventLeaves the Tracker has produced since it was created, whether
 	// or not there was a callback to deliver them to.
 	Leaves uint64
+}
+
+// DirectoryStats are one directory's view and health, all taken at one instant. Times are
+// of the Tracker's clock (see Options.Clock).
+type DirectoryStats struct {
+	// Nicks is how many nicks the directory reports present, whether it is connected or not.
+	Nicks int
+	// Connected is whether the directory is connected (SetDirectoryConnected).
+	Connected bool
+	// SnapshotOpen is whether a peerlist is being received in chunks: BeginPeerlist was
+	// called and neither CommitPeerlist nor AbortPeerlist (nor anything else closing it) yet.
+	SnapshotOpen bool
+	// LastPeerlist is when the directory's last complete peerlist arrived (SyncPeerlist or
+	// CommitPeerlist); 0 if none has (Peerlists is 0).
+	LastPeerlist time.Duration
+	// LastReport is when its last single report arrived (Update, MarkPresent, MarkGone, each
+	// report of UpdateMany); 0 if none has (Reports is 0).
+	LastReport time.Duration
+	// Peerlists and Reports count the complete peerlists and single reports received since
+	// the directory became known.
+	Peerlists uint64
+	Reports   uint64
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/nick-tracker/nick-tracker/bindings/go/nicktracker"
 )
@@ -400,9 +401,12 @@ func TestInvalidOptionsAreRefused(t *testing.T) {
 		message string
 	}{
 		{nicktracker.Options{LogLevel: nicktracker.LevelDebug + 1}, "Options.LogLevel: 5 is not a LogLevel"},
-		{nicktracker.Options{PickMode: 2}, "Options.PickMode: 2 is not a PickMode"},
+		{nicktracker.Options{PickMode: nicktracker.PickSticky + 1}, "Options.PickMode: 3 is not a PickMode"},
 		{nicktracker.Options{MaxNicks: -1}, "Options.MaxNicks: -1 is negative (0 means no limit)"},
 		{nicktracker.Options{MaxDirectories: -2}, "Options.MaxDirectories: -2 is negative (0 means no limit)"},
+		{nicktracker.Options{PresenceTTL: -time.Second}, "Options.PresenceTTL: -1s is negative (0 means off)"},
+		{nicktracker.Options{GoneGrace: -time.Millisecond}, "Options.GoneGrace: -1ms is negative (0 means off)"},
+		{nicktracker.Options{DisconnectedHold: -1}, "Options.DisconnectedHold: -1ns is negative (0 means off)"},
 	}
 	for _, c := range cases {
 		tracker, err := nicktracker.NewWithOptions(c.options)
@@ -414,7 +418,7 @@ func TestInvalidOptionsAreRefused(t *testing.T) {
 			t.Errorf("NewWithOptions(%+v): message %q, want %q", c.options, err.Error(), want)
 		}
 	}
-	// The zero Options is valid: no callbacks, no limits, random picks.
+	// The zero Options is valid: no callbacks, no limits, random picks, no expiry.
 	tracker := newTrackerWith(t, nicktracker.Options{})
 	must(t, tracker.SyncPeerlist(dir1, []string{"alice"}))
 	dir, err := tracker.PickDirectory("alice")
