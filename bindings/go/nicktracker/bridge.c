@@ -6,6 +6,40 @@
 #include "_cgo_export.h"
 
 /*
+ * The Go callbacks running on this thread, innermost first: each library-facing callback
+ * below pushes a frame on entry and pops it on return. Go cannot tell which goroutine is
+ * inside a call of a Tracker, but C can tell which thread is, and while a Go callback runs
+ * its goroutine stays on the thread that called it (cgo locks it there until the callback
+ * returns), so a Close made from a callback, directly or through nested calls, asks from
+ * that thread and finds the frame: nt_go_in_callback.
+ */
+typedef struct running_frame {
+    uintptr_t callbacks;
+    const struct running_frame *outer;
+} running_frame;
+
+static _Thread_local const running_frame *running;
+
+static void enter(running_frame *frame, void *user_data) {
+    frame->callbacks = (uintptr_t)user_data;
+    frame->outer = running;
+    running = frame;
+}
+
+static void leave(const running_frame *frame) {
+    running = frame->outer;
+}
+
+bool nt_go_in_callback(uintptr_t callbacks) {
+    for (const running_frame *frame = running; frame != NULL; frame = frame->outer) {
+        if (frame->callbacks == callbacks) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
  * What the Go clock left for the call that read it on this thread, when it panicked or its
  * reading was refused: a cgo.Handle, which the call's wrapper takes (see result).
  */
@@ -50,15 +84,24 @@ static nt_go_departures departures(nt_status status, uint64_t gone) {
  */
 
 static void deliver_leave(void *user_data, const char *nick) {
+    running_frame frame;
+    enter(&frame, user_data);
     ntGoDeliverLeave((uintptr_t)user_data, (char *)nick);
+    leave(&frame);
 }
 
 static void deliver_event(void *user_data, const nt_event *event) {
+    running_frame frame;
+    enter(&frame, user_data);
     ntGoDeliverEvent((uintptr_t)user_data, (nt_event *)event);
+    leave(&frame);
 }
 
 static void deliver_log(void *user_data, nt_log_level level, const char *message) {
+    running_frame frame;
+    enter(&frame, user_data);
     ntGoDeliverLog((uintptr_t)user_data, (uint32_t)level, (char *)message);
+    leave(&frame);
 }
 
 /*
@@ -69,8 +112,11 @@ static void deliver_log(void *user_data, nt_log_level level, const char *message
  * 1, and the call's wrapper takes the handle.
  */
 static uint64_t read_clock(void *user_data) {
+    running_frame frame;
+    enter(&frame, user_data);
     uintptr_t failure = 0;
     uint64_t now = ntGoReadClock((uintptr_t)user_data, &failure);
+    leave(&frame);
     if (failure != 0) {
         clock_failure = failure;
         return 0;

@@ -67,6 +67,13 @@ typedef struct {
  */
 nt_go_result nt_go_new(const nt_go_options *options, nt_tracker **out_tracker);
 
+/*
+ * Whether one of the Go callbacks behind the handle callbacks (an event, leave or log
+ * callback, or the clock) is running on this thread, that is, whether the calling goroutine
+ * is inside a call of that Tracker: Close asks, and refuses rather than wait for itself.
+ */
+bool nt_go_in_callback(uintptr_t callbacks);
+
 nt_go_result nt_go_update(nt_tracker *tracker, const char *nick, size_t nick_len,
                           uint64_t directory, bool present);
 nt_go_result nt_go_remove_directory(nt_tracker *tracker, uint64_t directory);

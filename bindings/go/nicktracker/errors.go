@@ -112,6 +112,12 @@ var (
 // ErrClosed is returned by every method called after Close.
 var ErrClosed = errors.New("nicktracker: tracker is closed")
 
+// ErrCloseInCallback is returned by Close called from inside one of the Tracker's own
+// callbacks (or its Options.Clock): the call running the callback is still in progress, and
+// Close would wait for it forever. The Tracker stays open; close it once that call has
+// returned.
+var ErrCloseInCallback = errors.New("nicktracker: Close called from inside one of the tracker's callbacks")
+
 func sentinel(s Status) *Error {
 	return &Error{Status: s, Message: s.String()}
 }

@@ -45,7 +45,8 @@
 //
 // A Tracker's methods may be called from many goroutines at once. A callback runs in the
 // goroutine whose call caused the event or message, before that call returns, and outside
-// the library's lock, so it may call the Tracker's methods again (except Close).
+// the library's lock, so it may call the Tracker's methods again, except Close, which
+// returns ErrCloseInCallback there rather than wait for its own call.
 //
 // # Order of events
 //
@@ -101,7 +102,7 @@ func Version() string {
 // Tracker dropped without Close leaks it.
 type Tracker struct {
 	ptr       *C.nt_tracker // freed by Close once no call uses it
-	callbacks cgo.Handle    // the *callbacks C passes back to Go; 0 if none
+	callbacks cgo.Handle    // the *callbacks C passes back to Go; 0 if none; set once
 
 	// Close must not free the C tracker while a call is using it, and a callback must be able
 	// to call the Tracker again while its own call is in flight. A sync.RWMutex cannot do
@@ -160,10 +161,23 @@ func create(cb *callbacks, o *C.nt_go_options) (*Tracker, error) {
 }
 
 // Close frees the tracker; later calls return ErrClosed. It waits for calls in progress in
-// other goroutines to finish, so once it returns no callback is ever called again. That is
-// also why a callback must not call Close: it would wait for its own call.
-// Closing again does nothing. The error is always nil; it is there for io.Closer.
+// other goroutines to finish, so once it returns no callback is ever called again. Closing
+// again does nothing, and returns nil.
+//
+// Called from inside one of the Tracker's callbacks (or its clock), Close would wait for its
+// own call: it returns ErrCloseInCallback instead, and the Tracker stays open. That is the
+// only error it returns. A callback that waits for a Close in another goroutine still
+// deadlocks with it, since that Close waits for the callback's call.
 func (t *Tracker) Close() error {
+	// The calls in progress include the one running the callback, if Close was called from
+	// one, and nothing in Go says which goroutine that call is in. bridge.c knows which
+	// thread is running a callback of which Tracker (it marks each callback's frame), and a
+	// callback's goroutine stays on the thread running it until it returns: so one cgo call
+	// asks the thread Close runs on. It is made before closeMu, which another goroutine's
+	// Close may hold while it waits for this goroutine's call.
+	if t.callbacks != 0 && C.nt_go_in_callback(C.uintptr_t(t.callbacks)) {
+		return ErrCloseInCallback
+	}
 	t.closeMu.Lock()
 	defer t.closeMu.Unlock()
 	if t.closed {
@@ -178,10 +192,11 @@ func (t *Tracker) Close() error {
 	return nil
 }
 
+// deleteHandle deletes the handle of the callbacks, once no call can use it. The field
+// keeps its value, which Close reads without a lock (a handle's value is never reused).
 func (t *Tracker) deleteHandle() {
 	if t.callbacks != 0 {
 		t.callbacks.Delete()
-		t.callbacks = 0
 	}
 }
 

@@ -6,6 +6,7 @@ package nicktracker_test
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -656,6 +657,120 @@ func TestDeparturesAreThoseOfTheCallsOwn(t *testing.T) {
 	clock.set(time.Second)
 	gone, err = tracker.Expire()
 	wantGone(t, "Expire", gone, err, "bob")
+}
+
+// Close from inside any of the tracker's callbacks, its clock included, returns
+// ErrCloseInCallback instead of waiting for its own call; the call completes and the
+// tracker stays usable, and closes normally afterwards.
+func TestCloseInsideACallbackReturnsErrCloseInCallback(t *testing.T) {
+	kinds := []string{"leave", "OnEvent", "OnLog", "Clock"}
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) {
+			var tracker *nicktracker.Tracker
+			var armed atomic.Bool
+			var closeErrs []error
+			tryClose := func() {
+				if armed.CompareAndSwap(true, false) {
+					closeErrs = append(closeErrs, tracker.Close())
+				}
+			}
+			var err error
+			switch kind {
+			case "leave":
+				tracker, err = nicktracker.New(func(string) { tryClose() })
+			case "OnEvent":
+				tracker, err = nicktracker.NewWithOptions(nicktracker.Options{OnEvent: func(nicktracker.Event) { tryClose() }})
+			case "OnLog":
+				tracker, err = nicktracker.NewWithOptions(nicktracker.Options{OnLog: func(nicktracker.LogLevel, string) { tryClose() }})
+			case "Clock":
+				tracker, err = nicktracker.NewWithOptions(nicktracker.Options{Clock: func() time.Duration { tryClose(); return 0 }})
+			}
+			must(t, err)
+			must(t, tracker.MarkPresent("amy", dir1))
+			armed.Store(true)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				check(t, tracker.MarkGone("amy", dir1)) // a leave, a log message, a reading
+			}()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatal("deadlock: Close inside the callback waited for its own call")
+			}
+			if len(closeErrs) != 1 || closeErrs[0] != nicktracker.ErrCloseInCallback {
+				t.Fatalf("Close inside the callback returned %v, want ErrCloseInCallback", closeErrs)
+			}
+			active, err := tracker.IsActive("amy")
+			must(t, err)
+			if active {
+				t.Fatal("amy is still active")
+			}
+			must(t, tracker.Close())
+			must(t, tracker.Close())
+		})
+	}
+}
+
+// Close is refused in a callback reached through another tracker's call too (the first
+// tracker's call is still in progress on this goroutine), and allowed for a tracker with
+// no call in progress.
+func TestCloseInsideNestedCallbacksOfTwoTrackers(t *testing.T) {
+	var outer, inner, idle *nicktracker.Tracker
+	var results []error
+	idle = newTracker(t, func(string) {})
+	inner = newTracker(t, func(string) {
+		results = append(results, outer.Close(), inner.Close(), idle.Close())
+	})
+	outer = newTracker(t, func(string) {
+		check(t, inner.MarkPresent("bob", dir1))
+		check(t, inner.MarkGone("bob", dir1))
+	})
+	must(t, outer.MarkPresent("amy", dir1))
+	must(t, outer.MarkGone("amy", dir1))
+	if len(results) != 3 || results[0] != nicktracker.ErrCloseInCallback ||
+		results[1] != nicktracker.ErrCloseInCallback || results[2] != nil {
+		t.Fatalf("Close of outer, inner, idle from inner's callback = %v", results)
+	}
+	_, err := idle.IsActive("amy")
+	wantErr(t, "idle tracker after its Close", err, nicktracker.ErrClosed, "")
+	must(t, outer.MarkPresent("amy", dir1))
+}
+
+// A callback's Close while another goroutine's Close is waiting for the callback's call
+// returns ErrCloseInCallback at once: it does not wait for the other Close either.
+func TestCloseInsideACallbackWhileAnotherGoroutineCloses(t *testing.T) {
+	var tracker *nicktracker.Tracker
+	inCallback := make(chan struct{})
+	var closeErr error
+	tracker = newTracker(t, func(nick string) {
+		close(inCallback)
+		for { // until the other goroutine's Close has begun
+			if _, err := tracker.IsActive(nick); err != nil {
+				break
+			}
+			runtime.Gosched()
+		}
+		closeErr = tracker.Close()
+	})
+	must(t, tracker.MarkPresent("amy", dir1))
+	closed := make(chan struct{})
+	go func() {
+		<-inCallback
+		check(t, tracker.Close())
+		close(closed)
+	}()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		check(t, tracker.MarkGone("amy", dir1))
+	}()
+	within(t, &wg, 20*time.Second)
+	<-closed
+	if closeErr != nicktracker.ErrCloseInCallback {
+		t.Fatalf("Close in the callback = %v, want ErrCloseInCallback", closeErr)
+	}
 }
 
 // Goroutines use chunks, batches and expiry on shared nicks with a fake clock that moves,
