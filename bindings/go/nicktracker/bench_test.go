@@ -21,6 +21,7 @@ import (
 const (
 	benchNicks = 10000
 	benchDirs  = 8
+	benchChunk = 20 // nicks per peerlist chunk and reports per UpdateMany, as JoinMarket sends
 )
 
 func benchNickNames(n int) []string {
@@ -41,6 +42,12 @@ type impl interface {
 	activeDirectories(i int) int
 	pickDirectory(i int) uint64
 	syncPeerlist(dir uint64, all bool)
+	// addChunk adds chunk c (benchChunk nicks) of directory 0's peerlist of every nick,
+	// beginning the peerlist before chunk 0 and committing it after the last chunk.
+	addChunk(c int)
+	// updateMany applies, in one batch, the benchChunk reports of the Update row's sequence
+	// from number first on (a multiple of benchChunk: one directory, one kind of report).
+	updateMany(first int)
 	removeDirectory(dir uint64) int
 	activeNicks() int
 	close()
@@ -89,6 +96,12 @@ type contender struct {
 // of the benchmark's thread per op ("floor-cpu-ns/op"; steady on a busy machine) and the
 // time on the clock per op ("floor-ns/op"). The framework's own ns/op is their sum.
 func interleaved(b *testing.B, chunk int, contenders ...contender) {
+	interleavedPer(b, chunk, 1, contenders...)
+}
+
+// interleavedPer is interleaved for ops that each do per units of work (nicks, reports): it
+// reports the times per unit, though still as "/op".
+func interleavedPer(b *testing.B, chunk, per int, contenders ...contender) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	cpu := make([]int64, len(contenders))
@@ -121,9 +134,10 @@ func interleaved(b *testing.B, chunk int, contenders ...contender) {
 		}
 	}
 	b.StopTimer()
+	units := float64(b.N) * float64(per)
 	for k, c := range contenders {
-		b.ReportMetric(float64(cpu[k])/float64(b.N), c.name+"-cpu-ns/op")
-		b.ReportMetric(float64(wall[k].Nanoseconds())/float64(b.N), c.name+"-ns/op")
+		b.ReportMetric(float64(cpu[k])/units, c.name+"-cpu-ns/op")
+		b.ReportMetric(float64(wall[k].Nanoseconds())/units, c.name+"-ns/op")
 	}
 }
 
@@ -144,29 +158,33 @@ func BenchmarkCalls(b *testing.B) {
 		chunk int
 		op    func(x impl, i int)
 		after func(x impl)
+		per   int // units of work per op: 1, or the nicks or reports of a row timed per nick or report
 	}{
 		// A report that changes: directories 1..6 toggle between gone and present, one pass
 		// over all pairs at a time; directory 0 keeps every nick active (no events).
-		{"Update", 1000, func(x impl, i int) {
-			k := i % (benchNicks * 6)
-			x.update(k%benchNicks, uint64(1+k/benchNicks), i/(benchNicks*6)%2 == 1)
-		}, nil},
+		{"Update", 1000, func(x impl, i int) { x.update(updateReport(i)) }, nil, 1},
 		// A repeated report, the common case: directories resend what they said.
-		{"MarkPresent", 1000, func(x impl, i int) { x.markPresent(i%benchNicks, uint64(i%7)) }, nil},
-		{"MarkGone", 1000, func(x impl, i int) { x.markGone(i%benchNicks, benchDirs-1) }, nil},
-		{"IsActive", 1000, func(x impl, i int) { x.isActive(i % benchNicks) }, nil},
-		{"ActiveDirectories", 1000, func(x impl, i int) { x.activeDirectories(i % benchNicks) }, nil},
-		{"PickDirectory", 1000, func(x impl, i int) { x.pickDirectory(i % benchNicks) }, nil},
+		{"MarkPresent", 1000, func(x impl, i int) { x.markPresent(i%benchNicks, uint64(i%7)) }, nil, 1},
+		{"MarkGone", 1000, func(x impl, i int) { x.markGone(i%benchNicks, benchDirs-1) }, nil, 1},
+		{"IsActive", 1000, func(x impl, i int) { x.isActive(i % benchNicks) }, nil, 1},
+		{"ActiveDirectories", 1000, func(x impl, i int) { x.activeDirectories(i % benchNicks) }, nil, 1},
+		{"PickDirectory", 1000, func(x impl, i int) { x.pickDirectory(i % benchNicks) }, nil, 1},
 		// Directory 0's peerlist of all 1e4 nicks, resent unchanged.
-		{"SyncPeerlist", 1, func(x impl, i int) { x.syncPeerlist(0, true) }, nil},
-		{"ActiveNicks", 1, func(x impl, i int) { x.activeNicks() }, nil},
+		{"SyncPeerlist", 1, func(x impl, i int) { x.syncPeerlist(0, true) }, nil, 1},
+		// Directory 0's peerlist of all 1e4 nicks, resent unchanged in chunks of 20: per
+		// listed nick, with one BeginPeerlist and one CommitPeerlist (nothing to drop) per
+		// 500 chunks.
+		{"AddPeerlistChunkPerNick", 50, func(x impl, i int) { x.addChunk(i % (benchNicks / benchChunk)) }, nil, benchChunk},
+		// The reports of the Update row, 20 per UpdateMany: per report.
+		{"UpdateManyPerReport", 50, func(x impl, i int) { x.updateMany(i * benchChunk) }, nil, benchChunk},
+		{"ActiveNicks", 1, func(x impl, i int) { x.activeNicks() }, nil, 1},
 		// Removing a directory that every nick is also on elsewhere (no leaves); it is
 		// synced back, untimed, after each removal.
 		{"RemoveDirectory", 1, func(x impl, i int) {
 			if x.removeDirectory(0) != 0 {
 				b.Fatal("nicks left")
 			}
-		}, func(x impl) { x.syncPeerlist(0, true) }},
+		}, func(x impl) { x.syncPeerlist(0, true) }, 1},
 	}
 	for _, row := range rows {
 		row := row
@@ -181,9 +199,45 @@ func BenchmarkCalls(b *testing.B) {
 				}
 				contenders = append(contenders, c)
 			}
-			interleaved(b, row.chunk, contenders...)
+			interleavedPer(b, row.chunk, row.per, contenders...)
 		})
 	}
+}
+
+// updateReport is report number k of the Update row's sequence: directories 1..6 toggle
+// between gone and present, one pass over all pairs at a time.
+func updateReport(k int) (nick int, dir uint64, present bool) {
+	pair := k % (benchNicks * 6)
+	return pair % benchNicks, uint64(1 + pair/benchNicks), k/(benchNicks*6)%2 == 1
+}
+
+// BenchmarkClock times a repeated report (MarkPresent, which reads the clock once) with the
+// library's clock and with a Go Options.Clock, in turns: the difference is what reading a
+// Go clock costs, one crossing from C to Go per reading.
+func BenchmarkClock(b *testing.B) {
+	nicks := benchNickNames(1000)
+	start := time.Now()
+	clocks := []struct {
+		name  string
+		clock func() time.Duration
+	}{
+		{"binding", nil},
+		{"binding,Clock", func() time.Duration { return time.Since(start) }},
+	}
+	var contenders []contender
+	for _, c := range clocks {
+		tracker, err := nicktracker.NewWithOptions(nicktracker.Options{Clock: c.clock})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer tracker.Close()
+		contenders = append(contenders, contender{name: c.name, op: func(i int) {
+			if err := tracker.MarkPresent(nicks[i%len(nicks)], 1); err != nil {
+				b.Fatal(err)
+			}
+		}})
+	}
+	interleaved(b, 1000, contenders...)
 }
 
 // BenchmarkEvents times a nick joining and leaving (two events, two calls), through the
@@ -267,6 +321,7 @@ type binding struct {
 	b       *testing.B
 	tracker *nicktracker.Tracker
 	nicks   []string
+	reports []nicktracker.Report // reused by updateMany
 }
 
 func newBinding(b *testing.B, nicks []string) impl {
@@ -274,7 +329,7 @@ func newBinding(b *testing.B, nicks []string) impl {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &binding{b, tracker, nicks}
+	return &binding{b: b, tracker: tracker, nicks: nicks, reports: make([]nicktracker.Report, benchChunk)}
 }
 
 func (x *binding) must(err error) {
@@ -304,6 +359,26 @@ func (x *binding) pickDirectory(i int) uint64 {
 	return dir
 }
 func (x *binding) syncPeerlist(dir uint64, all bool) { x.must(x.tracker.SyncPeerlist(dir, x.nicks)) }
+func (x *binding) addChunk(c int) {
+	if c == 0 {
+		x.must(x.tracker.BeginPeerlist(0))
+	}
+	x.must(x.tracker.AddPeerlistChunk(0, x.nicks[c*benchChunk:(c+1)*benchChunk]))
+	if (c+1)*benchChunk == len(x.nicks) {
+		_, err := x.tracker.CommitPeerlist(0)
+		x.must(err)
+	}
+}
+func (x *binding) updateMany(first int) {
+	var dir uint64
+	for k := range x.reports {
+		var i int
+		i, dir, x.reports[k].Present = updateReport(first + k)
+		x.reports[k].Nick = x.nicks[i]
+	}
+	_, err := x.tracker.UpdateMany(dir, x.reports)
+	x.must(err)
+}
 func (x *binding) removeDirectory(dir uint64) int {
 	gone, err := x.tracker.RemoveDirectory(dir)
 	x.must(err)
@@ -318,13 +393,20 @@ func (x *binding) close() { x.tracker.Close() }
 
 // floor is impl through package cfloor.
 type floor struct {
-	f      *cfloor.Tracker
-	packed cfloor.Packed
-	buf    []byte
+	f             *cfloor.Tracker
+	packed        cfloor.Packed
+	chunks        []cfloor.Packed // nicks packed benchChunk at a time
+	gone, present cfloor.Flags
+	buf           []byte
 }
 
 func newFloor(b *testing.B, nicks []string) impl {
-	return &floor{f: cfloor.New(nicks, false), packed: cfloor.Pack(nicks), buf: make([]byte, 1<<20)}
+	x := &floor{f: cfloor.New(nicks, false), packed: cfloor.Pack(nicks), buf: make([]byte, 1<<20),
+		gone: cfloor.MakeFlags(benchChunk, false), present: cfloor.MakeFlags(benchChunk, true)}
+	for c := 0; c < len(nicks)/benchChunk; c++ {
+		x.chunks = append(x.chunks, cfloor.Pack(nicks[c*benchChunk:(c+1)*benchChunk]))
+	}
+	return x
 }
 
 func (x *floor) update(i int, dir uint64, present bool) { x.f.Update(i, dir, present) }
@@ -335,8 +417,25 @@ func (x *floor) activeDirectories(i int) int            { return x.f.ActiveDirec
 func (x *floor) pickDirectory(i int) uint64             { return x.f.PickDirectory(i) }
 func (x *floor) syncPeerlist(dir uint64, all bool)      { x.f.SyncPeerlist(dir, x.packed) }
 func (x *floor) removeDirectory(dir uint64) int         { return x.f.RemoveDirectory(dir) }
-func (x *floor) activeNicks() int                       { return x.f.ActiveNicksPacked(x.buf) }
-func (x *floor) close()                                 { x.f.Close() }
+func (x *floor) addChunk(c int) {
+	if c == 0 {
+		x.f.BeginPeerlist(0)
+	}
+	x.f.AddPeerlistChunk(0, x.chunks[c])
+	if c == len(x.chunks)-1 {
+		x.f.CommitPeerlist(0)
+	}
+}
+func (x *floor) updateMany(first int) {
+	i, dir, present := updateReport(first)
+	flags := x.gone
+	if present {
+		flags = x.present
+	}
+	x.f.UpdateBatch(dir, x.chunks[i/benchChunk], flags)
+}
+func (x *floor) activeNicks() int { return x.f.ActiveNicksPacked(x.buf) }
+func (x *floor) close()           { x.f.Close() }
 
 // goMap is impl as a plain Go map from nick to its directories' reports, with jmcore's
 // rules: a nick is active while a directory reports it present, and forgotten once none does.
@@ -344,6 +443,7 @@ type goMap struct {
 	nicks   []string
 	reports map[string]map[uint64]bool
 	rng     *rand.Rand
+	listed  map[string]struct{} // the nicks of the peerlist being received in chunks
 }
 
 func newGoMap(b *testing.B, nicks []string) impl {
@@ -409,6 +509,32 @@ func (x *goMap) syncPeerlist(dir uint64, all bool) {
 		if _, ok := listed[nick]; !ok && dirs[dir] {
 			x.set(nick, dir, false)
 		}
+	}
+}
+
+// addChunk is a peerlist in chunks as a map would do it: each listed nick present at once,
+// and at the commit every other nick the directory reports present gone.
+func (x *goMap) addChunk(c int) {
+	if c == 0 {
+		x.listed = make(map[string]struct{}, len(x.nicks))
+	}
+	for _, nick := range x.nicks[c*benchChunk : (c+1)*benchChunk] {
+		x.listed[nick] = struct{}{}
+		x.set(nick, 0, true)
+	}
+	if (c+1)*benchChunk == len(x.nicks) {
+		for nick, dirs := range x.reports {
+			if _, ok := x.listed[nick]; !ok && dirs[0] {
+				x.set(nick, 0, false)
+			}
+		}
+	}
+}
+
+func (x *goMap) updateMany(first int) {
+	for k := first; k < first+benchChunk; k++ {
+		i, dir, present := updateReport(k)
+		x.set(x.nicks[i], dir, present)
 	}
 }
 

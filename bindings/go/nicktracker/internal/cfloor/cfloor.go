@@ -141,6 +141,45 @@ func (t *Tracker) RemoveDirectory(dir uint64) int {
 	return int(gone)
 }
 
+// BeginPeerlist calls nt_peerlist_begin.
+func (t *Tracker) BeginPeerlist(dir uint64) C.nt_status {
+	return C.nt_peerlist_begin(t.ptr, C.uint64_t(dir))
+}
+
+// AddPeerlistChunk calls nt_peerlist_add with a chunk packed beforehand.
+func (t *Tracker) AddPeerlistChunk(dir uint64, p Packed) C.nt_status {
+	return C.nt_peerlist_add(t.ptr, C.uint64_t(dir), p.buf, p.len)
+}
+
+// CommitPeerlist calls nt_peerlist_commit.
+func (t *Tracker) CommitPeerlist(dir uint64) int {
+	var gone C.size_t
+	C.nt_peerlist_commit(t.ptr, C.uint64_t(dir), &gone)
+	return int(gone)
+}
+
+// Flags are nt_update_batch's present flags, in C memory.
+type Flags struct {
+	buf   *C.uint8_t
+	count C.size_t
+}
+
+// MakeFlags makes count flags, all present or all gone, in C memory once.
+func MakeFlags(count int, present bool) Flags {
+	b := make([]byte, count)
+	if present {
+		for i := range b {
+			b[i] = 1
+		}
+	}
+	return Flags{buf: (*C.uint8_t)(C.CBytes(b)), count: C.size_t(count)}
+}
+
+// UpdateBatch calls nt_update_batch with nicks and flags made beforehand.
+func (t *Tracker) UpdateBatch(dir uint64, p Packed, f Flags) C.nt_status {
+	return C.nt_update_batch(t.ptr, C.uint64_t(dir), p.buf, p.len, f.buf, f.count)
+}
+
 // ActiveNicksPacked calls nt_active_nicks_packed into buf and returns the length.
 func (t *Tracker) ActiveNicksPacked(buf []byte) int {
 	var n C.size_t
