@@ -138,9 +138,9 @@ type Options struct {
 	// truncated to whole milliseconds. The Tracker reads it at most once per call that
 	// records a time or expires (every change, and Expire), in the calling goroutine, with
 	// the library's lock held: it must not call the Tracker, and it must be safe to call from
-	// several goroutines. Each reading is a call from C into Go, which costs about as much as
-	// a method call (see the package README); nil, the default, is the library's own
-	// monotonic clock, read in C.
+	// several goroutines. Each reading is a call from C into Go, about 200 ns: a MarkPresent
+	// costs twice as much with a Go clock (BenchmarkClock). nil, the default, is the
+	// library's own monotonic clock, read in C.
 	//
 	// Times the Tracker reports (LastSeen, DirectoryStats) are of this clock: the time since
 	// its origin, in whole milliseconds. With the library's clock the origin is the
