@@ -3,8 +3,9 @@
 //
 // A nick is active while at least one connected directory reports it present. It leaves
 // only when every directory that reported it present has reported it gone, stopped listing
-// it (SyncPeerlist), been removed (RemoveDirectory) or been disconnected
-// (SetDirectoryConnected); then the leave callback runs once. One flapping directory
+// it (SyncPeerlist, CommitPeerlist), been removed (RemoveDirectory) or been disconnected
+// (SetDirectoryConnected), or, if configured, its presence there expired (Expire); then the
+// leave callback runs once. One flapping directory
 // connection therefore never produces a false "peer left" event. A "gone" report from a
 // directory that never reported the nick present is ignored.
 //
@@ -72,6 +73,9 @@
 // Tracker stays consistent and usable. If several callbacks panic during one call, the
 // first panic is raised and the others are dropped. A callback must not call
 // runtime.Goexit (so not t.FailNow or t.Fatal in a test), which would unwind through C.
+//
+// A panic in Options.Clock is raised again by the call that read the clock, which changes
+// nothing.
 package nicktracker
 
 // #include <stdlib.h>
@@ -241,8 +245,9 @@ var emptyNick C.char
 // directory), the callback is called before Update returns. A presence report from a
 // directory not seen before makes it known, as connected.
 //
-// A new nick or directory beyond the Tracker's limits is refused with ErrNickLimit or
-// ErrDirectoryLimit.
+// With Options.GoneGrace, a gone report takes effect only at an Expire once the grace has
+// passed without a present report of the same pair. A new nick or directory beyond the
+// Tracker's limits is refused with ErrNickLimit or ErrDirectoryLimit.
 func (t *Tracker) Update(nick string, dir uint64, present bool) error {
 	if !t.acquire() {
 		return ErrClosed
@@ -264,8 +269,8 @@ func (t *Tracker) MarkGone(nick string, dir uint64) error {
 // RemoveDirectory forgets everything directory dir reported, as when it is dropped for good,
 // and returns how many nicks left as a result. The leave callback is called for each of them,
 // in the order the tracker first saw them, before RemoveDirectory returns. Removing an
-// unknown directory is not an error. For a connection that may come back, use
-// SetDirectoryConnected instead.
+// unknown directory is not an error. It closes dir's open peerlist (BeginPeerlist), if
+// any. For a connection that may come back, use SetDirectoryConnected instead.
 func (t *Tracker) RemoveDirectory(dir uint64) (int, error) {
 	if !t.acquire() {
 		return 0, ErrClosed
@@ -280,8 +285,8 @@ func (t *Tracker) RemoveDirectory(dir uint64) (int, error) {
 // While dir is down its reports are kept but do not count: nicks that no other connected
 // directory reports present leave. When it is up again they count again and those nicks
 // join, until its next peerlist (SyncPeerlist) says otherwise. Reports and peerlists that
-// arrive while it is down are recorded the same way. The callbacks run before
-// SetDirectoryConnected returns. An unknown directory becomes known in the given state
+// arrive while it is down are recorded the same way. A disconnection closes dir's open
+// peerlist (BeginPeerlist), if any. The callbacks run before SetDirectoryConnected returns. An unknown directory becomes known in the given state
 // (ErrDirectoryLimit if that would exceed Options.MaxDirectories); setting the state it
 // already has does nothing.
 func (t *Tracker) SetDirectoryConnected(dir uint64, connected bool) error {

@@ -55,8 +55,9 @@ type LogLevel uint32
 // The log levels. The zero LogLevel is not a level: in Options it means the default,
 // LevelInfo.
 const (
-	// LevelError is reserved for failures a caller cannot see in an error; this version of
-	// the library does not use it.
+	// LevelError is for misuse the library refuses without an error to report it in (a
+	// C caller freeing a tracker from inside its callbacks, which Close refuses before the
+	// library sees it).
 	LevelError LogLevel = C.NT_LOG_LEVEL_ERROR
 	// LevelWarn: a change was refused because a limit was reached.
 	LevelWarn LogLevel = C.NT_LOG_LEVEL_WARN
