@@ -152,11 +152,17 @@ func create(cb *callbacks, o *C.nt_go_options) (*Tracker, error) {
 		}
 	}
 	o.callbacks = C.uintptr_t(t.callbacks)
+	created := false
+	defer func() {
+		if !created { // an error, or the clock's panic raised again by check
+			t.deleteHandle()
+		}
+	}()
 	var ptr *C.nt_tracker
 	if err := check(C.nt_go_new(o, &ptr)); err != nil {
-		t.deleteHandle()
 		return nil, err
 	}
+	created = true
 	t.ptr = ptr
 	if cb != nil {
 		cb.tracker = t.ptr
