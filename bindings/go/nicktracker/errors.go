@@ -53,7 +53,7 @@ const (
 	// SyncPeerlist, a disconnection or a removal closed it.
 	StatusNoSnapshot Status = C.NT_STATUS_NO_SNAPSHOT
 	// StatusClockWentBackwards means the Tracker's clock read an earlier time than it did
-	// before (or Options.Clock returned a negative time, or panicked), so the call, which
+	// before (or Options.Clock returned a negative time), so the call, which
 	// needed the time, was refused.
 	StatusClockWentBackwards Status = C.NT_STATUS_CLOCK_WENT_BACKWARDS
 	// StatusNotFound means the nick, the (nick, directory) pair or the directory asked about
