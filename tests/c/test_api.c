@@ -150,12 +150,13 @@ static void status_codes_are_the_documented_numbers(void) {
     CHECK_EQ(NT_STATUS_NICK_LIMIT, 10);
     CHECK_EQ(NT_STATUS_DIRECTORY_LIMIT, 11);
     CHECK_EQ(NT_STATUS_INVALID_ARGUMENT, 12);
+    CHECK_EQ(NT_STATUS_CALLBACK_FAILED, 13);
     CHECK_EQ(sizeof(nt_status), 4);
 }
 
 static void status_str_describes_every_status_distinctly(void) {
     const char *const unknown = "unknown nt_status value";
-    for (uint32_t status = NT_STATUS_OK; status <= NT_STATUS_INVALID_ARGUMENT; status++) {
+    for (uint32_t status = NT_STATUS_OK; status <= NT_STATUS_CALLBACK_FAILED; status++) {
         const char *text = nt_status_str(status);
         if (!CHECK(text != NULL))
             continue;
@@ -164,7 +165,7 @@ static void status_str_describes_every_status_distinctly(void) {
         for (uint32_t other = NT_STATUS_OK; other < status; other++)
             CHECK(strcmp(text, nt_status_str(other)) != 0);
     }
-    CHECK_STR(nt_status_str(NT_STATUS_INVALID_ARGUMENT + 1), unknown);
+    CHECK_STR(nt_status_str(NT_STATUS_CALLBACK_FAILED + 1), unknown);
     CHECK_STR(nt_status_str(UINT32_MAX), unknown);
 }
 
@@ -750,13 +751,18 @@ static void leave_callback_may_query_and_update_the_tracker(void) {
     free(r);
 }
 
-/* A leave callback whose own update makes another nick leave: the nested departure is
- * announced from inside the outer callback, before the outer batch goes on. */
+/* A leave callback whose own update makes another nick leave: the nested call delivers
+ * nothing itself; its departure is queued behind the outer call's remaining ones, so the
+ * callbacks see the departures in the order the tracker made them. */
 static void on_leave_cascade(void *user_data, const char *nick) {
     struct fixture *f = (struct fixture *)user_data;
     record_nick(&f->left, nick);
-    if (strcmp(nick, "J5alice") == 0)
+    if (strcmp(nick, "J5alice") == 0) {
+        size_t delivered = f->left.count;
         gone(f, "J5carol", DIR2);
+        CHECK_EQ(f->left.count, delivered); /* nothing delivered inside the nested call */
+        CHECK(!is_active(f, "J5carol"));  /* but the change is made */
+    }
 }
 
 static void leave_callback_may_cause_further_departures(void) {
@@ -766,12 +772,14 @@ static void leave_callback_may_cause_further_departures(void) {
     present(f, "J5bob", DIR1);
     present(f, "J5carol", DIR2);
     CHECK_OK(nt_remove_directory(f->tracker, DIR1, NULL));
-    CHECK_NICKS(f->left, "J5alice", "J5carol", "J5bob");
+    CHECK_NICKS(f->left, "J5alice", "J5bob", "J5carol");
     CHECK_EQ(active_count(f), 0);
     teardown(f);
 }
 
-/* A visitor that, on its first call, empties the directory and adds a newcomer elsewhere. */
+/* A visitor that, on its first call, empties the directory and adds a newcomer elsewhere.
+ * The visitor counts as a callback: the departures its changes cause are delivered after
+ * the last visit, before nt_for_each_active_nick returns. */
 struct changing_visitor {
     struct fixture *f;
     struct recorder visited;
@@ -779,6 +787,7 @@ struct changing_visitor {
 
 static void visit_and_change(void *user_data, const char *nick) {
     struct changing_visitor *v = (struct changing_visitor *)user_data;
+    CHECK_EQ(v->f->left.count, 0);
     if (v->visited.count == 0) {
         CHECK_OK(nt_sync_peerlist(v->f->tracker, DIR1, NULL, 0));
         present(v->f, "J5late", DIR2);
