@@ -35,13 +35,13 @@ static const size_t REFUSAL_SLACK = 4096;
 
 /* Bounds on what a tracker keeps after a large list was replaced by a 1-nick list, beyond
  * what a tracker that only ever saw the 1-nick list holds; per byte of the large list
- * (packed, NULs included) and per nick. Measured with 0.2.0+c3625e7 (see the printout; 1e4
- * to 2e5 nicks of 20 to 250 bytes) and set about 10% above:
- * - right after the replacing call, 4.50 per byte at 100-byte nicks: the events of that
+ * (packed, NULs included) and per nick. Measured with main at 7dc2047 (see the printout;
+ * 1e4 to 2e5 nicks of 20 to 250 bytes) and set about 10% above:
+ * - right after the replacing call, 4.45 per byte at 100-byte nicks: the events of that
  *   call (the ledger, kept until the tracker's next change), the replaced list's buffer
  *   (kept for the directory's next list, with 1/64 to spare) and the tables grown for the
  *   large list's nicks;
- * - after one more change, 1.016 per byte + 132 per nick: the buffer and the tables;
+ * - after one more change, 1.016 per byte + 127 per nick: the buffer and the tables;
  * - the calling thread's departures list (nt_departed_nicks, outside the tracker) held 1.30
  *   per byte of the nicks that left, until the next call that reports departures. */
 static const double REPLACED_BOUND_PER_BYTE = 5.0;
