@@ -2,7 +2,8 @@
  * What a callback may do to the call that runs it:
  * - report that it failed (nt_report_callback_error): the outermost call of the tracker on
  *   this thread delivers everything, then returns NT_STATUS_CALLBACK_FAILED, and
- *   nt_take_callback_error() hands the error back once; only the first error is kept;
+ *   nt_take_callback_error() hands the error back once, if taken right after that call (the
+ *   next call of the library forgets it); only the first error is kept;
  * - not free the tracker: nt_free() from inside one of the tracker's own callbacks is
  *   refused (nothing freed, an ERROR log line, the last-error message set), and the tracker
  *   stays usable. Under valgrind this also shows that nothing is read after being freed and
@@ -33,6 +34,7 @@ struct fixture {
     void (*react)(struct fixture *f, const nt_event *event);
     nt_status reported[16]; /* what nt_report_callback_error returned, per report */
     size_t reports;
+    char *static_error;
 };
 
 static void on_event(void *user_data, const nt_event *event) {
@@ -115,11 +117,18 @@ static void report_every_event(struct fixture *f, const nt_event *event) {
     report(f, event->nick);
 }
 
+static void report_static_error(struct fixture *f, const nt_event *event) {
+    (void)event;
+    CHECK_OK(nt_report_callback_error(f->tracker, (size_t)(uintptr_t)f->static_error));
+}
+
 static void the_first_error_is_kept_and_returned_after_everything_is_delivered(void) {
     struct fixture *f = setup();
     f->react = report_every_event;
     const char *const list[] = {"J5a", "J5b", "J5c"};
     CHECK_EQ(nt_sync_peerlist(f->tracker, 1, list, 3), NT_STATUS_CALLBACK_FAILED);
+    CHECK_TAKEN("J5a");
+    CHECK_TAKEN(""); /* once */
     CHECK_EQ(f->events, 3); /* all delivered */
     CHECK_EQ(f->reports, 3);
     CHECK_EQ(f->reported[0], NT_STATUS_OK);
@@ -129,13 +138,31 @@ static void the_first_error_is_kept_and_returned_after_everything_is_delivered(v
     CHECK_OK(nt_active_nick_count(f->tracker, &active));
     CHECK_EQ(active, 3); /* the change was made */
     CHECK_STR(nt_status_str(NT_STATUS_CALLBACK_FAILED), "a callback reported an error");
-    CHECK_TAKEN("J5a");
-    CHECK_TAKEN(""); /* once */
 
     /* The next call starts afresh. */
     f->react = NULL;
     CHECK_OK(nt_mark_gone(f->tracker, "J5a", 1));
     CHECK_TAKEN("");
+    teardown(f);
+}
+
+/* An error not taken right after its call is forgotten by the next call of the library on
+ * the thread, so that it is never taken for another call's. (Against c3625e7 the library
+ * still gave it back after a later call that failed without any callback error.) */
+static void an_error_not_taken_at_once_is_forgotten_by_the_next_call(void) {
+    static char error; /* static: nothing to free whoever keeps it */
+    struct fixture *f = setup();
+    f->react = report_static_error;
+    f->static_error = &error;
+    CHECK_EQ(nt_mark_present(f->tracker, "J5a", 1), NT_STATUS_CALLBACK_FAILED);
+    f->react = NULL;
+    CHECK_ERROR(nt_mark_present(f->tracker, "", 1), NT_STATUS_NICK_EMPTY, "empty");
+    CHECK_EQ(nt_take_callback_error(), 0); /* that call had no callback error */
+    f->react = report_static_error;
+    CHECK_EQ(nt_mark_present(f->tracker, "J5b", 1), NT_STATUS_CALLBACK_FAILED);
+    size_t count = 0;
+    CHECK_OK(nt_active_nick_count(f->tracker, &count)); /* a successful call forgets it too */
+    CHECK_EQ(nt_take_callback_error(), 0);
     teardown(f);
 }
 
@@ -304,6 +331,7 @@ static void another_tracker_may_be_freed_inside_a_callback(void) {
 int main(void) {
     static const struct test_case tests[] = {
         TEST_CASE(the_first_error_is_kept_and_returned_after_everything_is_delivered),
+        TEST_CASE(an_error_not_taken_at_once_is_forgotten_by_the_next_call),
         TEST_CASE(reporting_outside_a_callback_is_refused),
         TEST_CASE(zero_is_not_an_error),
         TEST_CASE(an_error_from_a_nested_calls_event_goes_to_the_outermost_call),
