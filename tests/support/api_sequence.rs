@@ -1112,6 +1112,9 @@ impl<'a> Harness<'a> {
         };
         self.returned(what, status);
         self.note(|| format!("{what}: status {status}"));
+        if outermost {
+            self.check_after_outermost(what);
+        }
 
         let nested_ran = self.nested.get() != nested_before;
         match expect {
@@ -1210,13 +1213,29 @@ impl<'a> Harness<'a> {
     }
 
     /// An outermost call (or iteration) has returned with `status`: everything it owed was
-    /// delivered, in seq order, and the error a callback reported is for the caller to take.
+    /// delivered, and the error a callback reported is for the caller to take, right away
+    /// (any other call of the library forgets it): `returned` does. Makes no library call.
     /// Returns whether a callback reported an error during the call.
     fn end_outermost(&self, what: &str, status: u32) -> bool {
         self.delivering.set(false);
         let rest = std::mem::take(&mut *self.queue.borrow_mut());
         ensure!(rest.is_empty(), "{what}: events not delivered: {rest:?}");
-        // Every event the tracker made has been delivered; the latest seq counts them.
+        let Some(token) = self.reported.take() else {
+            return false;
+        };
+        self.count(|c| c.calls_failed_by_callbacks += 1);
+        self.expect_taken.set(token);
+        ensure!(
+            status != ffi::OK,
+            "{what}: a callback reported an error, yet the call returned OK"
+        );
+        true
+    }
+
+    /// After an outermost call (once `returned` took its error): every event the tracker
+    /// made has been delivered, the latest seq counts them, and each refused nt_free logged
+    /// its ERROR line.
+    fn check_after_outermost(&self, what: &str) {
         let made = self.next_seq.get() - 1;
         let stats = self.stats();
         ensure!(
@@ -1232,11 +1251,9 @@ impl<'a> Harness<'a> {
                 self.last_seq_delivered.get()
             );
         }
-        let setup = self.setup.get();
-        let expected_logs = if setup.log {
-            self.frees_refused.get()
-        } else {
-            0
+        let expected_logs = match self.setup.get().log {
+            true => self.frees_refused.get(),
+            false => 0,
         };
         ensure!(
             self.error_logs.get() == expected_logs,
@@ -1244,17 +1261,6 @@ impl<'a> Harness<'a> {
             self.error_logs.get(),
             self.frees_refused.get()
         );
-        // Last, so that the queries above do not take it: `returned` checks it is taken.
-        let Some(token) = self.reported.take() else {
-            return false;
-        };
-        self.count(|c| c.calls_failed_by_callbacks += 1);
-        self.expect_taken.set(token);
-        ensure!(
-            status != ffi::OK,
-            "{what}: a callback reported an error, yet the call returned OK"
-        );
-        true
     }
 
     /// A nick as the (pointer, length) of the `*_n` calls, in a buffer of exactly that
@@ -1815,6 +1821,9 @@ impl<'a> Harness<'a> {
         let callback_failed = outermost && self.end_outermost("for_each", status);
         let rest = self.visits.borrow_mut().pop().expect("our snapshot");
         self.returned("for_each", status);
+        if outermost {
+            self.check_after_outermost("for_each");
+        }
         let expected = match callback_failed {
             true => ffi::CALLBACK_FAILED,
             false => ffi::OK,
