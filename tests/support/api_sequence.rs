@@ -835,9 +835,11 @@ impl<'a> Harness<'a> {
         };
         let what = format!("{via:?} {nick:?} on {directory}");
         self.change(&what, expect, false, |tracker| match via {
-            // SAFETY (all three): our live tracker; `ptr` is NULL or valid per NickArg.
+            // SAFETY: our live tracker; `ptr` is NULL or valid per NickArg.
             Via::Update(present) => unsafe { ffi::nt_update(tracker, ptr, directory, present) },
+            // SAFETY: as above.
             Via::MarkPresent => unsafe { ffi::nt_mark_present(tracker, ptr, directory) },
+            // SAFETY: as above.
             Via::MarkGone => unsafe { ffi::nt_mark_gone(tracker, ptr, directory) },
         });
     }
@@ -1889,9 +1891,10 @@ impl<'a> Harness<'a> {
         let mut out = sentinel;
         let mut options = default_options();
         let what = format!("creation {} {value}", selector % 9);
-        // SAFETY (all): valid options/out pointers except the one deliberately NULL.
+        // Valid options and out pointers throughout, except the one deliberately NULL.
         let (status, expected) = match selector % 9 {
             0 => (
+                // SAFETY: a NULL options pointer, which the header says is reported.
                 unsafe { ffi::nt_options_init(std::ptr::null_mut(), ffi::OPTIONS_VERSION) },
                 ffi::NULL_ARGUMENT,
             ),
@@ -1902,6 +1905,7 @@ impl<'a> Harness<'a> {
                     other => other,
                 };
                 options.max_nicks = 12345;
+                // SAFETY: a writable nt_options.
                 let status = unsafe { ffi::nt_options_init(&mut options, version) };
                 ensure!(
                     options.max_nicks == 12345,
@@ -1910,10 +1914,12 @@ impl<'a> Harness<'a> {
                 (status, ffi::INVALID_ARGUMENT)
             }
             1 => (
+                // SAFETY: NULL options (reported) and a writable out pointer.
                 unsafe { ffi::nt_new_with_options(std::ptr::null(), &mut out) },
                 ffi::NULL_ARGUMENT,
             ),
             2 => (
+                // SAFETY: valid options and a NULL out pointer (reported).
                 unsafe { ffi::nt_new_with_options(&options, std::ptr::null_mut()) },
                 ffi::NULL_ARGUMENT,
             ),
@@ -1924,6 +1930,7 @@ impl<'a> Harness<'a> {
                     u32::from(value)
                 };
                 (
+                    // SAFETY: readable options and a writable out pointer.
                     unsafe { ffi::nt_new_with_options(&options, &mut out) },
                     ffi::INVALID_ARGUMENT,
                 )
@@ -1931,6 +1938,7 @@ impl<'a> Harness<'a> {
             4 => {
                 options.log_level = [0, 5, 6, u32::MAX][usize::from(value) % 4];
                 (
+                    // SAFETY: readable options and a writable out pointer.
                     unsafe { ffi::nt_new_with_options(&options, &mut out) },
                     ffi::INVALID_ARGUMENT,
                 )
@@ -1938,11 +1946,13 @@ impl<'a> Harness<'a> {
             5 => {
                 options.pick_mode = 2 + u32::from(value);
                 (
+                    // SAFETY: readable options and a writable out pointer.
                     unsafe { ffi::nt_new_with_options(&options, &mut out) },
                     ffi::INVALID_ARGUMENT,
                 )
             }
             6 => (
+                // SAFETY: a callback valid for the harness's lifetime and a NULL out pointer.
                 unsafe { ffi::nt_new(Some(on_leave), self.user_data(), std::ptr::null_mut()) },
                 ffi::NULL_ARGUMENT,
             ),
@@ -1956,12 +1966,15 @@ impl<'a> Harness<'a> {
                 options.on_event = Some(count_event);
                 options.on_leave = Some(count_leave);
                 options.event_user_data = (&calls as *const Cell<u32>).cast_mut().cast();
+                // SAFETY: valid options whose user data (`calls`) outlives the tracker, which
+                // is freed below; a writable out pointer.
                 let status = unsafe { ffi::nt_new_with_options(&options, &mut out) };
                 self.returned(&what, status);
                 ensure!(
                     status == ffi::OK && out != sentinel && !out.is_null(),
                     "{what}: {status}"
                 );
+                // SAFETY: the tracker just created and a C string.
                 let status = unsafe { ffi::nt_mark_present(out, c"alice".as_ptr(), 7) };
                 self.returned(&what, status);
                 ensure!(
