@@ -242,6 +242,14 @@ SEEDS = {
     + mark_gone(BOB, D1) + departed(0)            # a report: not a call that reports them
     + sum((active_packed(shape) for shape in range(5)), []),
 
+    # nt_options versions: the harness's struct is version 1, so every version the library
+    # knows (1 and 2 since 0.3) must become an unknown one before it is passed (the fuzzer
+    # found the harness passing version 2 with a version 1 struct: a stack overflow).
+    "seed-options-versions": setup()
+    + bad_creation(8, 1) + bad_creation(8, 2) + bad_creation(8, 3) + bad_creation(8, 0)
+    + bad_creation(3, 1) + bad_creation(3, 2) + bad_creation(3, 3) + bad_creation(3, 0)
+    + bad_creation(7, 0x21) + mark_present(ALICE, D1),
+
     # Nicks as (pointer, length): exact bytes, terminator counted in, NUL inside, NULL.
     "seed-lengths": setup(round_robin=True)
     + update_n(ALICE, EXACT, D1, True) + update_n(ALICE, EXACT, D2, True)

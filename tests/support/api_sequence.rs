@@ -116,7 +116,11 @@ pub mod ffi {
 
     pub const EVENT_JOIN: u32 = 1;
     pub const EVENT_LEAVE: u32 = 2;
+    /// The layout of `Options` above (version 1), which the library keeps accepting.
     pub const OPTIONS_VERSION: u32 = 1;
+    /// The versions this library knows (NT_OPTIONS_VERSION is the latest): a struct declared
+    /// as version 1 must never be passed as another known version, which is larger.
+    pub const KNOWN_OPTIONS_VERSIONS: std::ops::RangeInclusive<u32> = 1..=2;
     pub const MAX_NICK_LEN: usize = 256;
 
     unsafe extern "C" {
@@ -1901,7 +1905,7 @@ impl<'a> Harness<'a> {
             8 => {
                 // An unknown layout version: refused, and the struct is not touched.
                 let version = match u32::from(value) {
-                    ffi::OPTIONS_VERSION => u32::MAX,
+                    known if ffi::KNOWN_OPTIONS_VERSIONS.contains(&known) => u32::MAX,
                     other => other,
                 };
                 options.max_nicks = 12345;
@@ -1924,10 +1928,9 @@ impl<'a> Harness<'a> {
                 ffi::NULL_ARGUMENT,
             ),
             3 => {
-                options.version = if u32::from(value) == ffi::OPTIONS_VERSION {
-                    u32::MAX
-                } else {
-                    u32::from(value)
+                options.version = match u32::from(value) {
+                    known if ffi::KNOWN_OPTIONS_VERSIONS.contains(&known) => u32::MAX,
+                    other => other,
                 };
                 (
                     // SAFETY: readable options and a writable out pointer.
