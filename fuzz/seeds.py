@@ -244,10 +244,12 @@ SEEDS = {
 
     # nt_options versions: the harness's struct is version 1, so every version the library
     # knows (1 and 2 since 0.3) must become an unknown one before it is passed (the fuzzer
-    # found the harness passing version 2 with a version 1 struct: a stack overflow).
+    # found the harness passing version 2 with a version 1 struct: a stack overflow); and
+    # the first unknown pick mode is 3.
     "seed-options-versions": setup()
     + bad_creation(8, 1) + bad_creation(8, 2) + bad_creation(8, 3) + bad_creation(8, 0)
     + bad_creation(3, 1) + bad_creation(3, 2) + bad_creation(3, 3) + bad_creation(3, 0)
+    + bad_creation(5, 0)                          # pick mode 3: 2 is STICKY since 0.3
     + bad_creation(7, 0x21) + mark_present(ALICE, D1),
 
     # Nicks as (pointer, length): exact bytes, terminator counted in, NUL inside, NULL.

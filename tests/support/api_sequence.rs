@@ -114,6 +114,8 @@ pub mod ffi {
     pub const CALLBACK_FAILED: u32 = 13;
     pub const LOG_ERROR: u32 = 1;
 
+    /// nt_pick_mode values run from 0 to this one less (RANDOM, ROUND_ROBIN, STICKY).
+    pub const PICK_MODES: u32 = 3;
     pub const EVENT_JOIN: u32 = 1;
     pub const EVENT_LEAVE: u32 = 2;
     /// The layout of `Options` above (version 1), which the library keeps accepting.
@@ -1947,7 +1949,7 @@ impl<'a> Harness<'a> {
                 )
             }
             5 => {
-                options.pick_mode = 2 + u32::from(value);
+                options.pick_mode = ffi::PICK_MODES + u32::from(value);
                 (
                     // SAFETY: readable options and a writable out pointer.
                     unsafe { ffi::nt_new_with_options(&options, &mut out) },
