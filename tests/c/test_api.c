@@ -398,6 +398,37 @@ static void duplicates_in_a_peerlist_are_harmless(void) {
     teardown(f);
 }
 
+/* A directory replaces its peerlist with a long list of new nicks, then resends it
+ * unchanged, as directories do; another directory sends the same list: all accepted. Packed
+ * and as an array. Fails with main at 4447db9 (9e00a82: peerlist matching gives up after 32
+ * unplaced nicks): from 33 nicks on, the resend returns NT_STATUS_PANIC ("range end index 40
+ * out of range for slice of length 32", src/presence/sync/plan.rs) and poisons the tracker. */
+static void a_long_new_peerlist_can_be_resent(void) {
+    enum { LONG = 40 };
+    static char names[LONG][16];
+    const char *list[LONG];
+    char packed[LONG * 16];
+    size_t len = 0;
+    for (int i = 0; i < LONG; i++) {
+        snprintf(names[i], sizeof names[i], "J5new%d", i);
+        list[i] = names[i];
+        memcpy(packed + len, names[i], strlen(names[i]) + 1);
+        len += strlen(names[i]) + 1;
+    }
+    for (int as_array = 0; as_array <= 1; as_array++) {
+        struct fixture *f = setup();
+        CHECK_SYNC(f, DIR1, "J5alice", "J5bob");
+        for (int resend = 0; resend < 2; resend++)
+            CHECK_OK(as_array ? nt_sync_peerlist(f->tracker, DIR1, list, LONG)
+                              : nt_sync_peerlist_packed(f->tracker, DIR1, packed, len));
+        CHECK_OK(as_array ? nt_sync_peerlist(f->tracker, DIR2, list, LONG)
+                          : nt_sync_peerlist_packed(f->tracker, DIR2, packed, len));
+        CHECK_EQ(active_count(f), LONG);
+        CHECK_NICKS(f->left, "J5alice", "J5bob");
+        teardown(f);
+    }
+}
+
 /* ---- nt_active_directories: the two-call pattern ------------------------------------ */
 
 static void small_buffer_reports_the_needed_length_and_is_not_touched(void) {
@@ -833,6 +864,7 @@ int main(void) {
         TEST_CASE(peerlist_with_a_bad_entry_changes_nothing_and_names_the_entry),
         TEST_CASE(empty_peerlist_may_be_null_and_empties_the_directory),
         TEST_CASE(duplicates_in_a_peerlist_are_harmless),
+        TEST_CASE(a_long_new_peerlist_can_be_resent),
         TEST_CASE(small_buffer_reports_the_needed_length_and_is_not_touched),
         TEST_CASE(inactive_nick_has_no_directories),
         TEST_CASE(seed_nick_tracker_basic),
