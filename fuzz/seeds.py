@@ -71,6 +71,26 @@ def packed_huge(d, usize_max=False, non_null=False):
 def packed_raw(d, raw): return [5, d, 3, len(raw)] + list(raw)
 
 
+# Calls added with the seq-ordered delivery (opcodes 16-21).
+EXACT, WITH_TERMINATOR, NUL_INSIDE, NULL_POINTER = range(4)  # nick_bytes forms
+
+
+def update_n(nick, form, d, present): return [16, nick, form, d, int(present)]
+def is_active_n(nick, form=EXACT): return [18, 0, nick, form]
+def directories_n(nick, capacity, form=EXACT): return [18, 1 | capacity << 2, nick, form]
+def pick_n(nick, form=EXACT): return [18, 2, nick, form]
+def active_packed(shape): return [19, shape]   # 0 two calls, 1 too small, 2 roomy, 3/4 NULL
+def departed(shape): return [20, shape]
+def error_call(selector): return [21, selector]  # 0 report, 1 report 0, 2 NULL tracker, 3 take
+
+
+# What a callback does (Harness::maybe_reenter), when the setup's re-entrancy allows: one byte,
+# then the bytes of what it runs. A call made from inside a callback delivers nothing itself:
+# its events (and log lines) come after those still due, so the byte each callback reads is
+# the next one in that order.
+NOTHING, CHECK, PICK, NESTED, REPORT, FREE, DEPARTED, TAKE = 0, 3, 5, 6, 8, 10, 11, 12
+
+
 SEEDS = {
     "seed-basic": setup()
     + mark_present(ALICE, D1) + mark_present(ALICE, D2) + mark_gone(ALICE, D1)
@@ -117,44 +137,137 @@ SEEDS = {
     + sum((null_tracker(s) for s in range(14)), [])
     + sum((bad_creation(s, 1) for s in range(9)), []) + bad_creation(7, 0x93),
 
-    # Event callback that re-enters: each callback reads one byte (3-4: check everything,
-    # 5: pick, 6-7: run a nested operation). The log callback re-enters the same way.
+    # Event and log callbacks that re-enter. Callbacks of one call run in this order: its
+    # events, then their log lines, then its own log line; then the events and lines of the
+    # calls its callbacks made, in the order they were made.
     "seed-reentrant": setup(reentrancy=2, log=True, log_level=4, max_nicks=5)
     + mark_present(ALICE, D1)
-    + [0]                                         # join alice: callback does nothing
-    + [0]                                         # its debug log: nothing
+    + [NOTHING]                                   # join alice (#1)
+    + [NOTHING]                                   # its debug line
     + mark_present(BOB, D2)
-    + [6] + mark_present(CAROL, D2)               # join bob: nested join of carol
-    + [3] + [3]                                   # carol's callback and log: check all
-    + [0]                                         # bob's log
-    + connected(D2, False)                        # bob and carol leave
-    + [7] + remove(D1)                            # nested: alice leaves
-    + [4] + [4] + [0]                             # alice's callback, its log, "removed" log
-    + [5, ALICE, 1]                               # carol's callback: pick alice
-    + [0, 0, 0]                                   # logs
-    + connected(D2, True) + [6] + mark_gone(BOB, D2) + [0, 0, 0, 0, 0, 0, 0, 0]
-    + for_each() + [6] + mark_present(DAVE, D1) + [0, 0, 0, 0, 0, 0],
+    + [NESTED] + mark_present(CAROL, D2)          # join bob (#2): carol joins, queued (#3)
+    + [CHECK]                                     # bob's line
+    + [CHECK] + [NOTHING]                         # join carol, then its line
+    + connected(D2, False)                        # bob (#4) and carol (#5) leave
+    + [NESTED] + remove(D1)                       # leave bob: alice leaves, queued (#6)
+    + [CHECK]                                     # leave carol
+    + [CHECK] + [PICK, ALICE, 1] + [NOTHING]      # lines: bob left, carol left, disconnected
+    + [NOTHING] + [NOTHING] + [NOTHING]           # leave alice, her line, "removed"
+    + connected(D2, True)                         # bob (#7) and carol (#8) join
+    + [NESTED] + mark_gone(BOB, D2)               # join bob: bob leaves, queued (#9)
+    + [NOTHING] + [NOTHING, NOTHING, NOTHING]     # join carol; lines: bob, carol, connected
+    + [NOTHING, NOTHING]                          # leave bob, his line
+    + for_each() + [NESTED] + mark_present(DAVE, D1)  # visiting carol: dave joins (#10)...
+    + [NOTHING, NOTHING],                         # ...after the last visit; his line
+
+    # ../shared/repro/reentrant_event_order.c: the leave of alice makes directory 1 report
+    # bob gone; bob's join (#3) must still come before his leave (#4).
+    "seed-nested-order": setup(reentrancy=2)
+    + mark_present(ALICE, D1) + [NOTHING]
+    + sync(D1, [BOB])                             # leave alice (#2), join bob (#3)
+    + [NESTED] + mark_gone(BOB, D1)               # leave alice: bob leaves, queued (#4)
+    + [CHECK] + [CHECK]                           # join bob, leave bob
+    + sync(D1, [ALICE, BOB, CAROL])               # joins alice, bob, carol
+    + [NESTED] + sync(D1, [CAROL])                # join alice: alice and bob leave, queued
+    + [NESTED] + sync(D2, [ALICE])                # join bob: alice joins on 2, queued
+    + [CHECK]                                     # join carol
+    + [CHECK, NOTHING, NOTHING]                   # leave alice, leave bob, join alice
+    + for_each()                                  # visits carol, then alice (back since)...
+    + [NESTED] + remove(D1) + [NESTED] + mark_gone(ALICE, D2)
+    + [CHECK, CHECK],                             # ...then carol, alice leave
 
     "seed-leave-callback": setup(delivery=NT_NEW_LEAVE, reentrancy=2)
     + mark_present(ALICE, D1) + mark_present(ALICE, D2) + mark_present(BOB, D2)
     + remove(D1) + remove(D2, with_count=False)
-    + [6] + sync(D3, [ALICE, BOB])                # alice's leave: nested sync
-    + [3]                                         # bob's leave: check all
-    + connected(D3, False) + [0, 0]
+    + [NESTED] + sync(D3, [ALICE, BOB])           # alice's leave: a sync, joins (no callback)
+    + [CHECK]                                     # bob's leave: check all
+    + connected(D3, False) + [NOTHING, NOTHING]
     + recreate(delivery=OPTIONS_NONE, log=True, log_level=3, max_dirs=1)
-    + mark_present(ALICE, D1) + mark_present(ALICE, D2) + [0] + connected(D1, False) + [0, 0],
+    + mark_present(ALICE, D1) + mark_present(ALICE, D2) + connected(D1, False),
 
     # Both callbacks: per leave the event callback, then the leave callback; each re-enters.
     "seed-both-callbacks": setup(delivery=EVENTS_AND_LEAVES, reentrancy=1, max_dirs=3)
-    + mark_present(ALICE, D1) + [3]               # join: check everything
-    + mark_present(BOB, D1) + [0]
-    + sync(D1, [CAROL]) + [0, 3, 4, 0, 5, BOB, 1] # alice, bob leave (event + leave each)
-    + [0]                                         # carol joins
-    + connected(D1, False) + [3, 3]               # carol leaves (event + leave)
-    + mark_present(DAVE, D2) + [0] + mark_present(DAVE, D3) + mark_present(DAVE, D0)
-    + remove(D2) + remove(D3) + connected(D1, True) + [0] + for_each() + [3, 0]
+    + mark_present(ALICE, D1) + [CHECK]           # join: check everything
+    + mark_present(BOB, D1) + [NOTHING]
+    + sync(D1, [CAROL])                           # alice, bob leave (event + leave each)...
+    + [NOTHING, CHECK, CHECK, NOTHING]
+    + [PICK, BOB, 1]                              # ...then carol joins
+    + connected(D1, False) + [CHECK, CHECK]       # carol leaves (event + leave)
+    + mark_present(DAVE, D2) + [NOTHING] + mark_present(DAVE, D3) + mark_present(DAVE, D0)
+    + remove(D2) + remove(D3) + connected(D1, True) + [NOTHING] + for_each() + [CHECK, NOTHING]
     + recreate(delivery=OPTIONS_LEAVE, reentrancy=2, max_nicks=2)
-    + sync(D1, [ALICE, BOB]) + sync(D1, [CAROL]) + [6] + mark_present(ALICE, D2) + [0],
+    + sync(D1, [ALICE, BOB]) + sync(D1, [CAROL])  # over the limit: refused, no callback
+    + sync(D1, [BOB]) + [NESTED] + mark_present(ALICE, D2),  # alice's leave: she is back
+
+    # Callbacks that report errors (nt_report_callback_error): the outermost call delivers
+    # everything, then fails with the first one (taken back once); later ones are refused.
+    "seed-callback-errors": setup(delivery=EVENTS_AND_LEAVES, reentrancy=2, log=True,
+                                  log_level=2, max_nicks=4)
+    + sync(D1, [ALICE, BOB]) + [REPORT, REPORT]   # both joins report: the first is kept
+    + mark_present(CAROL, D2)
+    + [NESTED] + mark_present(DAVE, D2)           # carol's join: dave joins, queued...
+    + [REPORT]                                    # ...and his join's error fails carol's call
+    + mark_present(UNICODE, D3) + [REPORT]        # over the limit: the WARN line reports
+    + for_each() + [REPORT, TAKE, NOTHING]        # visitors of alice, bob, carol
+    + [NESTED] + mark_gone(DAVE, D2)              # visiting dave: he leaves after the visits
+    + [REPORT, NOTHING]                           # his leave (event, then leave callback)
+    + error_call(0) + error_call(1) + error_call(2) + error_call(3)  # outside callbacks
+    + remove(D1) + [NESTED] + error_call(0)       # alice's leave: a report as a nested op
+    + [NESTED] + error_call(1)                    # her leave callback reports 0
+    + [NOTHING] + [NESTED] + error_call(3),       # bob's event; his leave callback takes
+
+    # nt_free from inside a callback is refused: the tracker stays, an ERROR line follows.
+    "seed-free-in-callback": setup(delivery=EVENTS_AND_LEAVES, reentrancy=1, log=True,
+                                   log_level=1)
+    + mark_present(ALICE, D1) + [FREE]            # join alice: refused; its line queued
+    + [FREE] + [NOTHING]                          # the ERROR line frees too, then the next
+    + sync(D1, [BOB]) + [NOTHING, FREE, NOTHING]  # leave alice (event, leave), join bob
+    + [NOTHING]                                   # the ERROR line
+    + for_each() + [FREE] + [NOTHING]             # visiting bob; the ERROR line after it
+    + recreate(delivery=NT_NEW_LEAVE, reentrancy=1)
+    + mark_present(ALICE, D1) + mark_gone(ALICE, D1) + [FREE],  # no log callback: silent
+
+    # nt_departed_nicks after each call that reports departures, in callbacks too: a call
+    # made from inside a callback does not replace the outer call's list, once that returns.
+    "seed-departed": setup(reentrancy=2)
+    + sync(D1, [ALICE, BOB, CAROL]) + [NOTHING] * 3
+    + mark_present(DAVE, D2) + [NOTHING]
+    + sum((departed(shape) for shape in range(5)), [])
+    + remove(D1) + [NESTED] + remove(D2)          # leave alice: dave's directory goes too
+    + [DEPARTED, DEPARTED]                        # leave bob, leave carol: the nested list
+    + [DEPARTED]                                  # leave dave
+    + departed(0) + connected(D3, True) + departed(0)   # no departures: empty
+    + packed(D1, [ALICE, BOB]) + [NOTHING, NOTHING] + packed(D1, [BOB]) + [NOTHING]
+    + connected(D1, False) + [NOTHING] + departed(1) + departed(2)
+    + mark_gone(BOB, D1) + departed(0)            # a report: not a call that reports them
+    + sum((active_packed(shape) for shape in range(5)), []),
+
+    # nt_options versions: the harness's struct is version 1, so every version the library
+    # knows (1 and 2 since 0.3) must become an unknown one before it is passed (the fuzzer
+    # found the harness passing version 2 with a version 1 struct: a stack overflow); and
+    # the first unknown pick mode is 3.
+    "seed-options-versions": setup()
+    + bad_creation(8, 1) + bad_creation(8, 2) + bad_creation(8, 3) + bad_creation(8, 0)
+    + bad_creation(3, 1) + bad_creation(3, 2) + bad_creation(3, 3) + bad_creation(3, 0)
+    + bad_creation(5, 0)                          # pick mode 3: 2 is STICKY since 0.3
+    + bad_creation(7, 0x21) + mark_present(ALICE, D1),
+
+    # Nicks as (pointer, length): exact bytes, terminator counted in, NUL inside, NULL.
+    "seed-lengths": setup(round_robin=True)
+    + update_n(ALICE, EXACT, D1, True) + update_n(ALICE, EXACT, D2, True)
+    + update_n(ALICE, WITH_TERMINATOR, D1, False) + update_n(BOB, NUL_INSIDE, D1, True)
+    + update_n(BOB, NULL_POINTER, D1, True) + update_n(EMPTY, EXACT, D1, True)
+    + update_n(EMPTY, WITH_TERMINATOR, D1, True) + update_n(TOO_LONG, EXACT, D1, True)
+    + update_n(LONGEST, EXACT, D3, True) + update_n(LONGEST, WITH_TERMINATOR, D3, True)
+    + update_n(NOT_UTF8, EXACT, D1, True) + update_n(TRUNCATED, EXACT, D1, True)
+    + update_n(UNTERMINATED, EXACT, D1, True) + update_n(NULL, EXACT, D1, True)
+    + update_n(CONTROL, EXACT, D0, True) + update_n(UNICODE, EXACT, DMAX, True)
+    + is_active_n(ALICE) + is_active_n(ALICE, NUL_INSIDE) + is_active_n(NULL) + is_active_n(DAVE)
+    + directories_n(ALICE, 0) + directories_n(ALICE, 1) + directories_n(ALICE, 2)
+    + directories_n(LONGEST, 3) + directories_n(EMPTY, 2) + directories_n(BOB, 1, NULL_POINTER)
+    + pick_n(ALICE) + pick_n(ALICE) + pick_n(ALICE) + pick_n(BOB) + pick_n(TOO_LONG)
+    + update_n(ALICE, EXACT, D1, False) + pick_n(ALICE)
+    + sum((active_packed(shape) for shape in range(5)), []) + active_packed(3 | 1 << 3),
 }
 
 

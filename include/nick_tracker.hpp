@@ -47,19 +47,30 @@
  * exceed Options::max_nicks or Options::max_directories is refused as a whole
  * (NT_STATUS_NICK_LIMIT, NT_STATUS_DIRECTORY_LIMIT).
  *
- * @par Callbacks and exceptions
+ * @par Callbacks, their order, and exceptions
  * The leave callback, and the event and log callbacks of nt::Options, run inside the call that
  * caused them (update(), mark_present(), mark_gone(), remove_directory(),
  * set_directory_connected() or sync_peerlist()), on the calling thread, after the tracker's
  * lock is released: they may call any method of the same Tracker, but must not destroy, move
- * or assign to it. If a callback throws, the exception never crosses the C library: it is
- * caught, the **remaining callbacks of the same call are still delivered** (events and log
- * messages alike), and the call then rethrows the first exception (later ones from that call
- * are discarded). The events are delivered anyway because the tracker has already changed:
- * skipping a callback would lose that nick's departure (or arrival) for good. The tracker's
- * state reflects the whole call, and it stays usable.
+ * or assign to it.
  *
- * So a callback's exception always means the call took effect. Conversely, a call that fails
+ * A call made from inside one of the tracker's callbacks (on the same thread) runs no callback
+ * itself: its changes are made at once, and its events (and log lines) are queued behind the
+ * events still to be delivered. The outermost call of the tracker on this thread delivers them
+ * all before it returns. So on one thread, callbacks see a tracker's events in the order the
+ * tracker made them, which Event::seq numbers (1, 2, 3...). for_each_active_nick()'s visitor
+ * counts as a callback: the events of changes it makes come after its last visit.
+ *
+ * If a callback throws, the exception never crosses the C library: it is caught, the
+ * **remaining callbacks are still delivered** (events and log messages alike), and the
+ * outermost call of this tracker on this thread, the one that delivers them, then rethrows
+ * the first exception (later ones are discarded). That is the call that caused the event, or,
+ * for an event of a call made from inside a callback, the call that ran that callback. The
+ * events are delivered anyway because the tracker has already changed: skipping a callback
+ * would lose that nick's departure (or arrival) for good. The tracker's state reflects every
+ * change made, and it stays usable.
+ *
+ * So a callback's exception always means the changes took effect. Conversely, a call that fails
  * throws its nt::Error even if the log callback threw while the library logged the refusal
  * (LogLevel::warn): nt::Error always means nothing changed.
  *
@@ -67,7 +78,10 @@
  * As in C, one Tracker may be used from several threads at once, through const and non-const
  * methods alike, except that destroying it, or assigning or moving from it, needs exclusive
  * access. The callbacks then run on whichever thread made the call, possibly on several
- * threads at once, so whatever they touch must be thread-safe.
+ * threads at once, so whatever they touch must be thread-safe. No call waits for a callback
+ * running on another thread, so callbacks on different threads may see the tracker's events
+ * out of order: keep, per nick, the Event::seq of the last event you applied and ignore older
+ * ones, and your view agrees with the tracker once every call has returned.
  */
 #ifndef NICK_TRACKER_HPP
 #define NICK_TRACKER_HPP
@@ -81,6 +95,7 @@
 #include <initializer_list>
 #include <iterator>
 #include <memory>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -138,6 +153,12 @@ struct Event {
   std::string_view nick;
   /** The directory whose report, peerlist, removal or connection change caused the event. */
   std::uint64_t directory;
+  /**
+   * The event's number: 1 for the tracker's first event, one more for each after it, in the
+   * order the tracker made the changes. One thread sees them in this order; callbacks on
+   * several threads may not (see the file documentation, Threads).
+   */
+  std::uint64_t seq;
 };
 
 /** What a Tracker calls with each join and leave event (see nt::Options::on_event). */
@@ -145,7 +166,10 @@ using EventCallback = std::function<void(const Event& event)>;
 
 /** Severity of a log message (nt_log_level), from most to least severe. */
 enum class LogLevel : std::uint32_t {
-  /** Reserved for failures a caller cannot see otherwise; not used by library 0.2. */
+  /**
+   * A misuse the library refused without a status to report it in: freeing the tracker from
+   * inside its own callback (which the rules above forbid a Tracker anyway).
+   */
   error = NT_LOG_LEVEL_ERROR,
   /** A change refused because a limit was reached. */
   warn = NT_LOG_LEVEL_WARN,
@@ -181,9 +205,10 @@ enum class PickMode : std::uint32_t {
  */
 struct Options {
   /**
-   * Called with every join and leave event; empty for none. Within one call, the leaves come
-   * first, in the order the tracker first saw the nicks, then the joins in the order they
-   * happened. See the file documentation for when it runs and what a throw does.
+   * Called with every join and leave event; empty for none. On one thread the events come in
+   * Event::seq order; within one call, the leaves come first, in the order the tracker first
+   * saw the nicks, then the joins in the order they happened. See the file documentation for
+   * when it runs, calls made from inside it, threads, and what a throw does.
    */
   EventCallback on_event;
   /** Called with the library's log messages at `log_level` or more severe; empty for none. */
@@ -242,9 +267,9 @@ inline void check(nt_status status) {
 /**
  * Throws what the C library would report for a NUL inside the nick named `arg`, in its words.
  *
- * C strings cannot carry a NUL, so passing such a nick on would silently truncate it (or, in
- * a packed peerlist, split it in two); the wrapper rejects it before calling in, ahead of
- * every other check.
+ * In a packed peerlist a NUL ends a nick, so such a nick would be split in two; the wrapper
+ * rejects it before calling in, ahead of every other check. (Single nicks go to the `*_n`
+ * calls with their length, and the library refuses a NUL in them itself.)
  */
 [[noreturn]] inline void throw_contains_nul(const std::string& arg) {
   throw Error(NT_STATUS_NICK_CONTAINS_NUL,
@@ -252,27 +277,13 @@ inline void check(nt_status status) {
 }
 
 /**
- * A nick as the NUL-terminated string the C API takes, copied into a buffer on the stack:
- * nicks are short, and a heap allocation would cost more than the call it is made for.
+ * A nick's bytes for the `*_n` calls, which take (pointer, length): no copy, no terminator.
+ * An empty view may have no pointer at all, which the library would report as a NULL
+ * argument; it gets an empty string's, so that it is refused as an empty nick.
  */
-class CNick {
- public:
-  /** Copies `nick`. @throws Error NT_STATUS_NICK_CONTAINS_NUL if it contains a NUL byte. */
-  explicit CNick(std::string_view nick) {
-    if (nick.find('\0') != std::string_view::npos) {
-      throw_contains_nul("nick");
-    }
-    // The library reads at most NT_MAX_NICK_LEN + 1 bytes looking for the terminator, so a
-    // longer nick cut to that length is still rejected as too long, as it should be.
-    bytes_[nick.copy(bytes_, NT_MAX_NICK_LEN + 1)] = '\0';
-  }
-
-  /** The NUL-terminated copy, valid while this object lives. */
-  const char* c_str() const noexcept { return bytes_; }
-
- private:
-  char bytes_[NT_MAX_NICK_LEN + 2];
-};
+inline const char* nick_data(std::string_view nick) noexcept {
+  return nick.data() != nullptr ? nick.data() : "";
+}
 
 /**
  * A list of nicks as the buffer nt_sync_peerlist_packed() takes: each nick followed by a NUL,
@@ -314,57 +325,45 @@ using if_nick_range = std::enable_if_t<std::is_convertible_v<
     decltype(*std::begin(std::declval<const Range&>())), std::string_view>>;
 
 /**
- * One C call in progress on this thread: where an exception thrown by a callback (leave,
- * event or log) waits until the C call has returned and can be rethrown.
- *
- * The slot cannot live in the callbacks' user_data: that pointer is fixed when the tracker is
- * created and shared by every thread and every nested call on it. But the library runs
- * callbacks on the thread that made the call, before that call returns, and any wrapper call
- * a callback makes itself starts and ends inside it. So the innermost CallbackScope on the
- * current thread is always the one whose callback is running. These objects live in the
- * wrapper's stack frames and are linked into a per-thread stack, which gives every call, on
- * every thread and at every depth of re-entrance, a slot of its own.
+ * From a catch block in a callback of `tracker`: hands the exception to the library, which
+ * keeps the first one reported during the outermost call of `tracker` on this thread as an
+ * opaque number (here the address of a std::exception_ptr on the heap) and gives it back
+ * once that call has delivered everything (take_callback_error()). A later one is not kept:
+ * it is dropped here.
  */
-class CallbackScope {
- public:
-  CallbackScope() noexcept : outer_(innermost_) { innermost_ = this; }
-  ~CallbackScope() { innermost_ = outer_; }
-  CallbackScope(const CallbackScope&) = delete;
-  CallbackScope& operator=(const CallbackScope&) = delete;
-
-  /** From a catch block in a callback: keeps the exception if it is the call's first. */
-  static void keep_current_exception() noexcept {
-    if (innermost_ == nullptr) {
-      // Cannot happen: the wrapper makes every call that may run a callback inside a scope.
-      // Were it to, this is what letting the exception reach the noexcept trampoline does.
-      std::terminate();
-    }
-    if (!innermost_->pending_) {
-      innermost_->pending_ = std::current_exception();
-    }
+inline void report_current_exception(const nt_tracker* tracker) noexcept {
+  auto* error = new (std::nothrow) std::exception_ptr(std::current_exception());
+  if (error == nullptr) {
+    std::terminate();  // no memory to carry it: what letting it reach C would do
   }
-
-  /** Rethrows the exception kept for this call, if any. */
-  void rethrow_pending() const {
-    if (pending_) {
-      std::rethrow_exception(pending_);
-    }
+  const auto token = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(error));
+  if (nt_report_callback_error(tracker, token) != NT_STATUS_OK) {
+    delete error;
   }
+}
 
- private:
-  static inline thread_local CallbackScope* innermost_ = nullptr;
-  CallbackScope* outer_;
-  std::exception_ptr pending_;
-};
-
-/** Runs a user callback for the C library: an exception is kept for the scope, not thrown. */
+/** Runs a user callback of `tracker` for the C library: an exception is reported, not thrown. */
 template <typename Body>
-void run_callback(Body&& body) noexcept {
+void run_callback(const nt_tracker* tracker, Body&& body) noexcept {
   try {
     std::forward<Body>(body)();
   } catch (...) {
-    CallbackScope::keep_current_exception();
+    report_current_exception(tracker);
   }
+}
+
+/**
+ * Takes back the exception a callback reported during the latest call on this thread that did
+ * not return OK (report_current_exception()); empty if there was none. Called after every
+ * such call, so that none is left for a later call to pick up.
+ */
+inline std::unique_ptr<std::exception_ptr> take_callback_error() noexcept {
+  const std::size_t token = nt_take_callback_error();
+  if (token == 0) {
+    return nullptr;
+  }
+  return std::unique_ptr<std::exception_ptr>(
+      reinterpret_cast<std::exception_ptr*>(static_cast<std::uintptr_t>(token)));
 }
 
 }  // namespace detail
@@ -390,7 +389,7 @@ class Tracker {
   explicit Tracker(LeaveCallback on_leave) : state_(std::make_unique<State>()) {
     state_->on_leave = std::move(on_leave);
     const nt_nick_callback trampoline = state_->on_leave ? &Tracker::leave_trampoline : nullptr;
-    detail::check(nt_new(trampoline, &state_->on_leave, &state_->handle));
+    detail::check(nt_new(trampoline, state_.get(), &state_->handle));
   }
 
   /**
@@ -405,11 +404,11 @@ class Tracker {
     detail::check(nt_options_init(&c_options, NT_OPTIONS_VERSION));  // defaults of later fields too
     if (state_->on_event) {
       c_options.on_event = &Tracker::event_trampoline;
-      c_options.event_user_data = &state_->on_event;
+      c_options.event_user_data = state_.get();
     }
     if (state_->on_log) {
       c_options.on_log = &Tracker::log_trampoline;
-      c_options.log_user_data = &state_->on_log;
+      c_options.log_user_data = state_.get();
     }
     c_options.log_level = static_cast<std::uint32_t>(options.log_level);
     c_options.max_nicks = options.max_nicks;
@@ -433,15 +432,18 @@ class Tracker {
   /**
    * Records that `directory` reports `nick` present (`present` true) or gone (false). If the
    * nick was not active and `directory` is connected, it joins; if no connected directory
-   * reports it present any more, it leaves. The callbacks run before this returns. A "gone"
+   * reports it present any more, it leaves. The callbacks run before this returns (called
+   * from inside a callback, after that callback: see the file documentation). A "gone"
    * report from a directory that never reported the nick present is ignored; a report from
    * an unknown directory makes it known, and connected.
    * @throws Error on an invalid nick or when a new nick or directory would exceed a limit
-   *         (nothing changes), or what a callback threw.
+   *         (nothing changes), or what a callback threw (the first exception of the callbacks
+   *         this call delivered).
    */
   void update(std::string_view nick, std::uint64_t directory, bool present) {
-    const detail::CNick c_nick(nick);
-    detail::check(call([&] { return nt_update(handle(), c_nick.c_str(), directory, present); }));
+    detail::check(call([&] {
+      return nt_update_n(handle(), detail::nick_data(nick), nick.size(), directory, present);
+    }));
   }
 
   /** update() with `present` true. */
@@ -514,9 +516,9 @@ class Tracker {
    * @throws Error on an invalid nick.
    */
   bool is_active(std::string_view nick) const {
-    const detail::CNick c_nick(nick);
     bool active = false;
-    detail::check(call([&] { return nt_is_active(handle(), c_nick.c_str(), &active); }));
+    detail::check(call(
+        [&] { return nt_is_active_n(handle(), detail::nick_data(nick), nick.size(), &active); }));
     return active;
   }
 
@@ -525,13 +527,12 @@ class Tracker {
    * it; empty if the nick is not active. @throws Error on an invalid nick.
    */
   std::vector<std::uint64_t> active_directories(std::string_view nick) const {
-    const detail::CNick c_nick(nick);
     std::vector<std::uint64_t> directories;
     for (;;) {
       std::size_t len = 0;
       const nt_status status = call([&] {
-        return nt_active_directories(handle(), c_nick.c_str(), directories.data(),
-                                     directories.size(), &len);
+        return nt_active_directories_n(handle(), detail::nick_data(nick), nick.size(),
+                                       directories.data(), directories.size(), &len);
       });
       // Another thread may add directories between the sizing call and the next one: then
       // the buffer is too small again, and the loop grows it again.
@@ -557,10 +558,10 @@ class Tracker {
    * @throws Error on an invalid nick.
    */
   std::optional<std::uint64_t> pick_directory(std::string_view nick) const {
-    const detail::CNick c_nick(nick);
     std::uint64_t directory = 0;
-    const nt_status status =
-        call([&] { return nt_pick_directory(handle(), c_nick.c_str(), &directory); });
+    const nt_status status = call([&] {
+      return nt_pick_directory_n(handle(), detail::nick_data(nick), nick.size(), &directory);
+    });
     if (status == NT_STATUS_NICK_NOT_ACTIVE) {
       return std::nullopt;
     }
@@ -589,20 +590,43 @@ class Tracker {
     return result;
   }
 
-  /** The active nicks, in the order the tracker first saw them. */
+  /** The active nicks, in the order the tracker first saw them (one packed C call). */
   std::vector<std::string> active_nicks() const {
+    std::string packed;
+    for (;;) {
+      std::size_t len = 0;
+      const nt_status status = call([&] {
+        return nt_active_nicks_packed(handle(), packed.data(), packed.size(), &len);
+      });
+      // As in active_directories(): another thread may add nicks between the two calls.
+      if (status == NT_STATUS_BUFFER_TOO_SMALL) {
+        packed.resize(len);
+        continue;
+      }
+      detail::check(status);
+      packed.resize(len);
+      break;
+    }
     std::vector<std::string> nicks;
-    for_each_active_nick([&nicks](std::string_view nick) { nicks.emplace_back(nick); });
+    for (std::size_t at = 0; at < packed.size();) {
+      const std::size_t end = packed.find('\0', at);
+      nicks.emplace_back(packed, at, end - at);
+      at = end + 1;
+    }
     return nicks;
   }
 
   /**
    * Calls `visit(std::string_view nick)` for each active nick, in the order the tracker first
    * saw them. The nicks are a snapshot taken before the first call and no lock is held while
-   * `visit` runs, so it may change the tracker; changes show in the next snapshot.
+   * `visit` runs, so it may change the tracker; changes show in the next snapshot. `visit`
+   * counts as one of the tracker's callbacks: the events of the changes it makes are delivered
+   * after the last visit, before this returns.
    *
-   * If `visit` throws, the rest of the snapshot is skipped and the exception is rethrown from
-   * here (visiting changes nothing, so stopping early loses nothing).
+   * If `visit` throws, the rest of the snapshot is skipped (visiting changes nothing, so
+   * stopping early loses nothing), the events of changes it made are still delivered, and
+   * its exception is rethrown from here. Otherwise a callback's exception from those events
+   * is, as for any call.
    */
   template <typename Visitor>
   void for_each_active_nick(Visitor&& visit) const {
@@ -624,17 +648,21 @@ class Tracker {
         ctx.pending = std::current_exception();
       }
     };
-    detail::check(call([&] { return nt_for_each_active_nick(handle(), trampoline, &context); }));
+    const nt_status status = nt_for_each_active_nick(handle(), trampoline, &context);
     if (context.pending) {
+      if (status != NT_STATUS_OK) {
+        detail::take_callback_error();  // an event callback's, later: dropped
+      }
       std::rethrow_exception(context.pending);
     }
+    detail::check(call([status] { return status; }));
   }
 
  private:
   /**
    * What a Tracker owns. It sits on the heap so that moving a Tracker moves only a pointer:
-   * the library keeps the addresses of the callbacks as their user_data, so they must never
-   * move.
+   * the library keeps its address as the callbacks' user_data, so it must never move. The
+   * trampolines find the callbacks there, and the handle to report an exception against.
    */
   struct State {
     State() = default;
@@ -653,39 +681,43 @@ class Tracker {
 
   /**
    * Makes a C call on the tracker and returns its status, but first rethrows what a callback
-   * threw during a call that succeeded. After a failed call its nt::Error is what counts (the
-   * caller throws it): the call changed nothing, which a callback's exception would hide.
+   * threw if the call delivered it and otherwise succeeded (NT_STATUS_CALLBACK_FAILED). After a
+   * failed call its nt::Error is what counts (the caller throws it): the call changed nothing,
+   * which a callback's exception would hide.
    */
   template <typename CCall>
   static nt_status call(CCall c_call) {
-    const detail::CallbackScope scope;
     const nt_status status = c_call();
-    if (status == NT_STATUS_OK) {
-      scope.rethrow_pending();
+    if (status != NT_STATUS_OK) {
+      const auto error = detail::take_callback_error();
+      if (error && status == NT_STATUS_CALLBACK_FAILED) {
+        std::rethrow_exception(*error);
+      }
     }
     return status;
   }
 
   /** The C leave callback (nt_new): runs the user's with the nick. */
-  static void leave_trampoline(void* on_leave, const char* nick) noexcept {
-    detail::run_callback(
-        [&] { (*static_cast<const LeaveCallback*>(on_leave))(std::string_view(nick)); });
+  static void leave_trampoline(void* state, const char* nick) noexcept {
+    const State& self = *static_cast<const State*>(state);
+    detail::run_callback(self.handle, [&] { self.on_leave(std::string_view(nick)); });
   }
 
   /** The C event callback (nt_new_with_options): runs the user's with an nt::Event. */
-  static void event_trampoline(void* on_event, const nt_event* event) noexcept {
-    detail::run_callback([&] {
+  static void event_trampoline(void* state, const nt_event* event) noexcept {
+    const State& self = *static_cast<const State*>(state);
+    detail::run_callback(self.handle, [&] {
       const Event view{static_cast<EventKind>(event->kind), std::string_view(event->nick),
-                       event->directory};
-      (*static_cast<const EventCallback*>(on_event))(view);
+                       event->directory, event->seq};
+      self.on_event(view);
     });
   }
 
   /** The C log callback (nt_new_with_options): runs the user's with the message. */
-  static void log_trampoline(void* on_log, nt_log_level level, const char* message) noexcept {
-    detail::run_callback([&] {
-      (*static_cast<const LogCallback*>(on_log))(static_cast<LogLevel>(level),
-                                                  std::string_view(message));
+  static void log_trampoline(void* state, nt_log_level level, const char* message) noexcept {
+    const State& self = *static_cast<const State*>(state);
+    detail::run_callback(self.handle, [&] {
+      self.on_log(static_cast<LogLevel>(level), std::string_view(message));
     });
   }
 

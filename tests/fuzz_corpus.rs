@@ -53,6 +53,13 @@ fn every_corpus_input_agrees_with_the_reference_model() {
         total.nested_operations += counters.nested_operations;
         total.nested_checks += counters.nested_checks;
         total.logs += counters.logs;
+        total.nested_events_delivered += counters.nested_events_delivered;
+        total.callback_errors_reported += counters.callback_errors_reported;
+        total.calls_failed_by_callbacks += counters.calls_failed_by_callbacks;
+        total.frees_refused_in_callbacks += counters.frees_refused_in_callbacks;
+        total.departures_checked += counters.departures_checked;
+        total.length_calls += counters.length_calls;
+        total.packed_active_nicks += counters.packed_active_nicks;
     }
     // The corpus must reach every kind of behaviour the checker knows about, so replaying it
     // is not vacuous.
@@ -70,6 +77,22 @@ fn every_corpus_input_agrees_with_the_reference_model() {
         ("nested operations in callbacks", total.nested_operations),
         ("queries in callbacks", total.nested_checks),
         ("log messages", total.logs),
+        (
+            "events of nested calls delivered by the outer call",
+            total.nested_events_delivered,
+        ),
+        ("callback errors reported", total.callback_errors_reported),
+        (
+            "calls failed by a callback",
+            total.calls_failed_by_callbacks,
+        ),
+        (
+            "nt_free refused inside callbacks",
+            total.frees_refused_in_callbacks,
+        ),
+        ("departures lists checked", total.departures_checked),
+        ("calls with (pointer, length) nicks", total.length_calls),
+        ("packed active nick lists", total.packed_active_nicks),
     ];
     for (what, count) in reached {
         assert!(count > 0, "the corpus reaches no {what}: {total:?}");

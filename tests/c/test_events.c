@@ -17,6 +17,7 @@ struct journal {
     nt_tracker *tracker;
     char lines[32][NT_MAX_NICK_LEN + 96];
     size_t count;
+    uint64_t last_seq; /* the seq of the latest event received */
 };
 
 static void add_line(struct journal *journal, const char *text) {
@@ -33,7 +34,12 @@ static void record_event(void *user_data, const nt_event *event) {
                                                             : "?";
     snprintf(line, sizeof line, "%s %s %llu", kind, event->nick,
              (unsigned long long)event->directory);
-    /* The tracker already reflects the event: re-entering it is allowed. */
+    /* Events are numbered 1, 2, 3... in the order the tracker made them; one thread gets
+     * them in that order. */
+    CHECK_EQ(event->seq, journal->last_seq + 1);
+    journal->last_seq = event->seq;
+    /* The tracker already reflects the event (these callbacks change nothing): re-entering
+     * it is allowed. */
     bool active = false;
     CHECK_OK(nt_is_active(journal->tracker, event->nick, &active));
     CHECK_EQ(active, event->kind == NT_EVENT_KIND_JOIN);
@@ -93,6 +99,8 @@ static nt_stats stats_of(struct journal *journal) {
     nt_stats stats;
     memset(&stats, 0xff, sizeof stats);
     CHECK_OK(nt_get_stats(journal->tracker, &stats));
+    /* Every event made so far was delivered: the latest seq counts them all. */
+    CHECK_EQ(stats.joins + stats.leaves, journal->last_seq);
     return stats;
 }
 

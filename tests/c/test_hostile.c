@@ -2,7 +2,8 @@
  * Hostile input: every way a caller (or a peer, through a caller) can hand the library bad
  * data, each refused with its own status, and each refusal checked to leave the tracker
  * exactly as it was: the full observable state (stats, active nicks in order, each nick's
- * directories) is serialised before and after and compared.
+ * directories, the packed active nicks, and the calling thread's departures list and
+ * callback error) is serialised before and after and compared.
  *
  * Out of scope by design: use after nt_free() (undefined behaviour, as for any freed memory;
  * documented in the header), and unwinding out of a callback (longjmp, C++ exceptions).
@@ -24,6 +25,7 @@ struct state_text {
     size_t used;
 };
 
+/* Appends `format` with `text` (for its %s) and `value` (for a %llu after it, if any). */
 static void append(struct state_text *state, const char *format, unsigned long long value,
                    const char *text) {
     int written = snprintf(state->text + state->used, sizeof state->text - state->used, format,
@@ -43,11 +45,29 @@ static void describe_nick(void *user_data, const char *nick) {
     append(state, "%s;%llu", 0, NULL);
 }
 
-/* Everything a caller can observe about `tracker`, as one string. */
+/* Appends a packed list of nicks, each followed by ','. */
+static void append_packed(struct state_text *state, const char *packed, size_t len) {
+    for (size_t at = 0; at < len; at += strlen(packed + at) + 1)
+        append(state, "%s,", 0, packed + at);
+}
+
+/* Everything a caller can observe about `tracker`, as one string: its counters, its active
+ * nicks in order with their directories (one way, and packed), and this thread's departures
+ * list and pending callback error. */
 static const char *observe(nt_tracker *tracker, struct state_text *state) {
     nt_stats stats;
+    char packed[2048];
+    size_t len = 0;
     memset(state, 0, sizeof *state);
     state->tracker = tracker;
+    CHECK_OK(nt_departed_nicks(packed, sizeof packed, &len));
+    append(state, "%sdeparted(%llu)=", len, NULL);
+    append_packed(state, packed, len);
+    CHECK_EQ(nt_take_callback_error(), 0);
+    CHECK_OK(nt_active_nicks_packed(tracker, packed, sizeof packed, &len));
+    append(state, "%s active(%llu)=", len, NULL);
+    append_packed(state, packed, len);
+    append(state, "%s | ", 0, NULL);
     CHECK_OK(nt_get_stats(tracker, &stats));
     append(state, "%snicks=%llu ", stats.nicks, NULL);
     append(state, "%sactive=%llu ", stats.active_nicks, NULL);
@@ -150,6 +170,53 @@ static void every_function_refuses_every_bad_nick_and_changes_nothing(void) {
     nt_free(t);
 }
 
+/* Nicks given as (pointer, length), to the *_n calls: the same refusals, plus a NUL inside
+ * (which a C string cannot hold) and NULL whatever the length. */
+struct bad_bytes {
+    const char *nick;
+    size_t len;
+    uint32_t status;
+};
+
+static const char with_nul[] = {'J', '5', '\0', 'x'};
+
+static void every_n_call_refuses_every_bad_nick_and_changes_nothing(void) {
+    make_long_nicks();
+    const struct bad_bytes bad[] = {
+        {NULL, 0, NT_STATUS_NULL_ARGUMENT},
+        {NULL, 5, NT_STATUS_NULL_ARGUMENT},
+        {"J5alice", 0, NT_STATUS_NICK_EMPTY},
+        {too_long, NT_MAX_NICK_LEN + 1, NT_STATUS_NICK_TOO_LONG},
+        {"J5\xff", 3, NT_STATUS_NICK_NOT_UTF8},
+        {"\xc0\x80", 2, NT_STATUS_NICK_NOT_UTF8},
+        {"J5\xed\xa0\x80", 5, NT_STATUS_NICK_NOT_UTF8},
+        {"J5\xe2\x82", 4, NT_STATUS_NICK_NOT_UTF8},
+        {with_nul, sizeof with_nul, NT_STATUS_NICK_CONTAINS_NUL},
+        {"J5alice", 8, NT_STATUS_NICK_CONTAINS_NUL}, /* its terminator counted in */
+    };
+    nt_tracker *t = populated_tracker();
+    for (size_t i = 0; i < LENGTH(bad); i++) {
+        const char *nick = bad[i].nick;
+        size_t n = bad[i].len;
+        uint32_t status = bad[i].status;
+        bool active = true;
+        uint64_t directory = 42, directories[4] = {42, 42, 42, 42};
+        size_t len = 7;
+        CHECK_REFUSED(t, nt_update_n(t, nick, n, 1, true), status, "nick");
+        CHECK_REFUSED(t, nt_update_n(t, nick, n, 1, false), status, "nick");
+        CHECK_REFUSED(t, nt_is_active_n(t, nick, n, &active), status, "nick");
+        CHECK_REFUSED(t, nt_active_directories_n(t, nick, n, directories, 4, &len), status,
+                      "nick");
+        CHECK_REFUSED(t, nt_pick_directory_n(t, nick, n, &directory), status, "nick");
+        CHECK(active);
+        CHECK_EQ(len, 7);
+        CHECK_EQ(directory, 42);
+        CHECK_EQ(directories[0], 42);
+    }
+    CHECK_EQ(events_seen, 0);
+    nt_free(t);
+}
+
 static void the_longest_nick_is_accepted_and_one_more_byte_is_not(void) {
     make_long_nicks();
     nt_tracker *t = populated_tracker();
@@ -210,6 +277,41 @@ static void null_everywhere_is_refused(void) {
     const char *const with_null[] = {"J5alice", "J5zed", NULL};
     CHECK_REFUSED(t, nt_sync_peerlist(t, 1, with_null, 3), NT_STATUS_NULL_ARGUMENT,
                   "nicks[2]");
+
+    /* The calls added in 0.3: *_n, packed lists, callback errors. */
+    uint64_t directories[2] = {42, 42};
+    char packed[16] = "untouched";
+    CHECK_ERROR(nt_update_n(NULL, "J5alice", 7, 1, true), NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_ERROR(nt_is_active_n(NULL, "J5alice", 7, &active), NT_STATUS_NULL_ARGUMENT,
+                "tracker");
+    CHECK_ERROR(nt_active_directories_n(NULL, "J5alice", 7, directories, 2, &len),
+                NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_ERROR(nt_pick_directory_n(NULL, "J5alice", 7, &directory), NT_STATUS_NULL_ARGUMENT,
+                "tracker");
+    CHECK_ERROR(nt_active_nicks_packed(NULL, packed, sizeof packed, &len),
+                NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_ERROR(nt_report_callback_error(NULL, 5), NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_REFUSED(t, nt_is_active_n(t, "J5alice", 7, NULL), NT_STATUS_NULL_ARGUMENT,
+                  "out_active");
+    CHECK_REFUSED(t, nt_active_directories_n(t, "J5alice", 7, NULL, 1, &len),
+                  NT_STATUS_NULL_ARGUMENT, "out_directories");
+    CHECK_REFUSED(t, nt_active_directories_n(t, "J5alice", 7, directories, 2, NULL),
+                  NT_STATUS_NULL_ARGUMENT, "out_len");
+    CHECK_REFUSED(t, nt_pick_directory_n(t, "J5alice", 7, NULL), NT_STATUS_NULL_ARGUMENT,
+                  "out_directory");
+    CHECK_REFUSED(t, nt_active_nicks_packed(t, NULL, 1, &len), NT_STATUS_NULL_ARGUMENT,
+                  "out_nicks");
+    CHECK_REFUSED(t, nt_active_nicks_packed(t, packed, sizeof packed, NULL),
+                  NT_STATUS_NULL_ARGUMENT, "out_len");
+    CHECK_REFUSED(t, nt_departed_nicks(NULL, 1, &len), NT_STATUS_NULL_ARGUMENT, "out_nicks");
+    CHECK_REFUSED(t, nt_departed_nicks(packed, sizeof packed, NULL), NT_STATUS_NULL_ARGUMENT,
+                  "out_len");
+    /* Outside a callback there is no call to attach an error to. */
+    CHECK_REFUSED(t, nt_report_callback_error(t, 5), NT_STATUS_INVALID_ARGUMENT,
+                  "not running one of its callbacks");
+    CHECK_REFUSED(t, nt_report_callback_error(t, 0), NT_STATUS_INVALID_ARGUMENT, "error");
+    CHECK_STR(packed, "untouched");
+    CHECK_EQ(directories[0], 42);
     CHECK(active);
     CHECK_EQ(len, 7);
     CHECK_EQ(directory, 42);
@@ -251,6 +353,40 @@ static void huge_counts_are_refused_before_anything_is_read(void) {
     CHECK_OK(nt_active_directories(t, "J5alice", directories, SIZE_MAX, &len));
     CHECK_EQ(len, 1);
     CHECK_EQ(directories[1], 42);
+    CHECK_OK(nt_active_directories_n(t, "J5alice", 7, directories, SIZE_MAX, &len));
+    CHECK_EQ(directories[1], 42);
+    char packed[64];
+    memset(packed, '#', sizeof packed);
+    CHECK_OK(nt_active_nicks_packed(t, packed, SIZE_MAX, &len));
+    CHECK_EQ(len, 29); /* J5alice, J5bob, J5carol, J5dave, each with its NUL */
+    CHECK_EQ(packed[len], '#');
+    memset(packed, '#', sizeof packed);
+    CHECK_OK(nt_departed_nicks(packed, SIZE_MAX, &len));
+    CHECK_EQ(len, 7); /* J5erin, who left when directory 3 disconnected */
+    CHECK_EQ(packed[len], '#');
+    nt_free(t);
+}
+
+/* A buffer too small gets NT_STATUS_BUFFER_TOO_SMALL and the needed length, is left as it
+ * was, and nothing else changes. */
+static void too_small_buffers_are_refused_and_left_untouched(void) {
+    nt_tracker *t = populated_tracker();
+    char packed[8];
+    uint64_t directories[1] = {42};
+    size_t len = 0;
+    memset(packed, '#', sizeof packed);
+    CHECK_REFUSED(t, nt_active_nicks_packed(t, packed, sizeof packed, &len),
+                  NT_STATUS_BUFFER_TOO_SMALL, "buffer too small");
+    CHECK_EQ(len, 29);
+    CHECK_REFUSED(t, nt_departed_nicks(packed, 6, &len), NT_STATUS_BUFFER_TOO_SMALL,
+                  "buffer too small");
+    CHECK_EQ(len, 7);
+    CHECK_EQ(packed[0], '#');
+    CHECK_EQ(packed[7], '#');
+    CHECK_REFUSED(t, nt_active_directories_n(t, "J5bob", 5, directories, 1, &len),
+                  NT_STATUS_BUFFER_TOO_SMALL, "buffer too small");
+    CHECK_EQ(len, 2);
+    CHECK_EQ(directories[0], 42);
     nt_free(t);
 }
 
@@ -318,11 +454,13 @@ static void unknown_status_codes_still_have_a_description(void) {
 int main(void) {
     static const struct test_case tests[] = {
         TEST_CASE(every_function_refuses_every_bad_nick_and_changes_nothing),
+        TEST_CASE(every_n_call_refuses_every_bad_nick_and_changes_nothing),
         TEST_CASE(the_longest_nick_is_accepted_and_one_more_byte_is_not),
         TEST_CASE(control_characters_are_accepted_and_returned_byte_for_byte),
         TEST_CASE(null_everywhere_is_refused),
         TEST_CASE(malformed_packed_peerlists_are_refused),
         TEST_CASE(huge_counts_are_refused_before_anything_is_read),
+        TEST_CASE(too_small_buffers_are_refused_and_left_untouched),
         TEST_CASE(duplicates_in_a_peerlist_count_once_even_against_a_limit),
         TEST_CASE(limits_refuse_floods_and_change_nothing),
         TEST_CASE(bad_options_are_refused_and_create_nothing),

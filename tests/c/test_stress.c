@@ -1,6 +1,6 @@
 /*
  * Stress: several threads hammer ONE tracker with every kind of call at once, while leave
- * callbacks and nt_for_each_active_nick visitors call back into it.
+ * callbacks and nt_for_each_active_nick visitors call back into it, changes included.
  *
  * The outcome is checkable under any interleaving because of ownership. Each worker thread
  * owns some directories (only it reports on them or removes them) and some private nicks (only
@@ -11,13 +11,19 @@
  * active throughout; the contested ones come and go as the workers race.
  *
  * What must hold, from include/nick_tracker.h:
- * - A leave callback runs on the thread whose call made the nick leave, during that call. So
- *   a worker's callback is only ever for a nick its current call took off the last of its own
- *   directories (never for an anchored nick), and at that moment the nick is listed on none
- *   of the worker's directories (a private nick is not active at all). The callback checks
- *   this by calling back into the tracker.
- * - Each call makes exactly the private nicks leave that the model predicts;
- *   nt_remove_directory's gone count is the number of callbacks during the call.
+ * - Callbacks run on the thread whose call made the change. A call made from inside a
+ *   callback (a visitor's nt_mark_gone, a leave callback that reports the departed private
+ *   nick present again) delivers nothing itself; its events come after those still to be
+ *   delivered, before the outermost call returns. So a worker's leave callback is only ever
+ *   for a nick that its current outermost call, or a call nested in it, took off the last
+ *   of its own directories (never an anchored nick); each private nick so dropped leaves
+ *   exactly once before the outermost call returns; nt_remove_directory's gone count is the
+ *   number of leaves it delivers. The callback checks the nick's state by calling back in.
+ * - Event order (nt_event): on each thread, seqs arrive increasing. Across threads they
+ *   interleave; a consumer that keeps, per nick, the seq of the last event it applied and
+ *   ignores older ones agrees with nt_is_active for every nick once all threads are done.
+ *   Sorted by seq, the events are exactly 1..joins+leaves, and each nick's alternate JOIN,
+ *   LEAVE, JOIN... starting with a JOIN (no LEAVE without a JOIN before it).
  * - nt_is_active, nt_active_directories (two-call pattern, retried when a concurrent change
  *   outgrows the buffer, which a too-small call must leave untouched), nt_active_nick_count
  *   and nt_for_each_active_nick (whose visitor also changes the tracker) agree with the model.
@@ -33,6 +39,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -123,12 +130,16 @@ struct worker {
     uint64_t directories[DIRS_PER_WORKER];
     bool lists[DIRS_PER_WORKER][POOL]; /* the model: which own directory lists which nick */
 
-    /* The change in progress, for the leave callback: may nick j leave, how many did. */
+    /* The outermost call in progress on this worker's thread, for its callbacks: how deep
+     * calls are nested (0: none running), which nicks it (or a call nested in it) dropped
+     * and have yet to leave, and how many leaves it delivered. */
     bool listed_before[POOL];
-    bool in_call;
-    bool droppable[POOL];
-    unsigned long callbacks_in_call;
-    unsigned long private_departures_in_call;
+    int depth;
+    long pending_private[PRIVATE];
+    long may_leave_shared[SHARED];
+    unsigned long leaves_in_call;
+    bool finishing; /* the final removals: callbacks make no more changes */
+    unsigned long rejoins;
 
     unsigned long private_departures_expected[PRIVATE];
     /* How often this worker took a shared nick off the last of its directories. */
@@ -171,40 +182,55 @@ static int random_below(struct worker *w, int n) { return (int)(next_random(w) %
 
 /*
  * A changing call is bracketed by begin_change (before the model is updated), arm_change
- * (after: which nicks may now leave) and end_change (after the call: the departures must be
- * exactly the private nicks the model lost, plus possibly contested ones it lost; never an
- * anchored one, which the anchor keeps).
+ * (after: which nicks may now leave; returns the leaves delivered so far in the outermost
+ * call) and end_change (after the call). A nested call (made from a callback) must deliver
+ * nothing itself. When the outermost call returns, every private nick dropped during it
+ * must have left exactly once; a contested one may have left (if no other worker listed
+ * it); an anchored one never leaves, the anchor keeps it.
  */
 static void begin_change(struct worker *w) {
     for (int j = 0; j < POOL; j++)
         w->listed_before[j] = model_lists(w, j);
 }
 
-static void arm_change(struct worker *w) {
-    for (int j = 0; j < POOL; j++)
-        w->droppable[j] = !is_anchored(j) && w->listed_before[j] && !model_lists(w, j);
-    w->callbacks_in_call = 0;
-    w->private_departures_in_call = 0;
-    w->in_call = true;
-}
-
-static void end_change(struct worker *w, nt_status status, const char *call, int j) {
-    w->in_call = false;
-    STATUS_OK(status, call, j >= 0 ? pool_name(w, j) : "-");
-    unsigned long expected = 0;
-    for (int i = 0; i < POOL; i++) {
-        if (!w->droppable[i])
+static unsigned long arm_change(struct worker *w) {
+    for (int j = ANCHORED; j < POOL; j++) {
+        if (!w->listed_before[j] || model_lists(w, j))
             continue;
-        if (i >= SHARED) {
-            expected++;
-            w->private_departures_expected[i - SHARED]++;
+        if (j >= SHARED) {
+            w->pending_private[j - SHARED]++;
+            w->private_departures_expected[j - SHARED]++;
         } else {
-            w->last_presence_dropped[i]++;
+            w->may_leave_shared[j]++;
+            w->last_presence_dropped[j]++;
         }
     }
-    TCHECK(w->private_departures_in_call == expected,
-           "worker %d: %s made %lu private nicks leave, expected %lu", w->id, call,
-           w->private_departures_in_call, expected);
+    if (w->depth++ == 0)
+        w->leaves_in_call = 0;
+    return w->leaves_in_call;
+}
+
+/* The outermost call has returned: everything it owed is delivered. */
+static void end_outermost(struct worker *w, const char *call) {
+    for (int i = 0; i < PRIVATE; i++) {
+        TCHECK(w->pending_private[i] == 0, "worker %d: after %s, %s has %ld leaves owing", w->id,
+               call, pool_name(w, SHARED + i), w->pending_private[i]);
+        w->pending_private[i] = 0;
+    }
+    for (int j = 0; j < SHARED; j++)
+        w->may_leave_shared[j] = 0;
+}
+
+static void end_change(struct worker *w, unsigned long leaves_before, nt_status status,
+                       const char *call, int j) {
+    STATUS_OK(status, call, j >= 0 ? pool_name(w, j) : "-");
+    if (--w->depth > 0) {
+        TCHECK(w->leaves_in_call == leaves_before,
+               "worker %d: %s, nested in a callback, delivered %lu leaves itself", w->id, call,
+               w->leaves_in_call - leaves_before);
+        return;
+    }
+    end_outermost(w, call);
 }
 
 /* ---- Queries shared by workers and callbacks -------------------------------------------- */
@@ -295,6 +321,18 @@ static bool main_expects_departures;
 static int main_departures[NICKS];
 static size_t main_departure_count;
 
+/* Reports private nick j present again on one of w's directories: a change made from inside
+ * a callback, whose JOIN comes after the events still to be delivered. */
+static void rejoin(struct worker *w, int j) {
+    int k = random_below(w, DIRS_PER_WORKER);
+    begin_change(w);
+    w->lists[k][j] = true;
+    unsigned long before = arm_change(w);
+    end_change(w, before, nt_mark_present(tracker, pool_name(w, j), w->directories[k]),
+               "nt_mark_present in a leave callback", j);
+    w->rejoins++;
+}
+
 static void on_leave(void *user_data, const char *nick) {
     TCHECK(user_data == &user_data_token, "the leave callback got the wrong user_data");
     int g = nick_index(nick);
@@ -310,15 +348,17 @@ static void on_leave(void *user_data, const char *nick) {
         return;
     }
     int j = pool_index(w, g);
-    if (!TCHECK(w->in_call && j >= 0 && w->droppable[j],
-                "worker %d: %s left, but its current call did not drop it", w->id, nick))
+    long *owed = j < ANCHORED ? NULL
+                 : j >= SHARED ? &w->pending_private[j - SHARED]
+                               : &w->may_leave_shared[j];
+    if (!TCHECK(w->depth > 0 && owed != NULL && *owed > 0,
+                "worker %d: %s left, but no call of its running call dropped it", w->id, nick))
         return;
-    w->callbacks_in_call++;
-    if (j >= SHARED)
-        w->private_departures_in_call++;
+    (*owed)--;
+    w->leaves_in_call++;
 
     /* Call back in. Nobody else can list the nick on this worker's directories, and nobody
-     * else lists a private nick at all. */
+     * else lists a private nick at all: only this callback brings it back, after this. */
     bool active = true;
     if (STATUS_OK(nt_is_active(tracker, nick, &active), "nt_is_active in callback", nick) &&
         j >= SHARED)
@@ -330,6 +370,106 @@ static void on_leave(void *user_data, const char *nick) {
     size_t count = 0;
     if (STATUS_OK(nt_active_nick_count(tracker, &count), "nt_active_nick_count in callback", nick))
         TCHECK(count <= NICKS, "%zu active nicks, there are only %d", count, NICKS);
+    if (j >= SHARED && !w->finishing && random_below(w, 4) == 0)
+        rejoin(w, j);
+}
+
+/* ---- The events, in seq order -------------------------------------------------------------- */
+
+/* Every event, as it arrives (any thread), and per nick what a consumer that applies only
+ * events newer than the last one it applied concludes. */
+struct logged_event {
+    uint64_t seq;
+    int nick;
+    bool join;
+};
+
+static pthread_mutex_t events_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct logged_event *event_log;
+static size_t event_count, event_capacity, late_arrivals;
+static uint64_t latest_seq_seen;
+static uint64_t applied_seq[NICKS];
+static bool active_by_events[NICKS];
+static bool active_by_arrival[NICKS]; /* the latest event to arrive, for comparison */
+static int naive_disagreements;
+static _Thread_local uint64_t last_seq_on_this_thread;
+
+static void on_event(void *user_data, const nt_event *event) {
+    TCHECK(user_data == &user_data_token, "the event callback got the wrong user_data");
+    int g = nick_index(event->nick);
+    if (!TCHECK(g >= 0, "event for an unknown nick \"%s\"", event->nick))
+        return;
+    TCHECK(event->seq > last_seq_on_this_thread,
+           "event #%" PRIu64 " arrived after #%" PRIu64 " on the same thread", event->seq,
+           last_seq_on_this_thread);
+    last_seq_on_this_thread = event->seq;
+    /* Now and then, let the other threads run before this event is recorded: their later
+     * events about the contested nicks then arrive first, as they may. */
+    if (self != NULL && is_contested(g) && random_below(self, 4) == 0)
+        sched_yield();
+    bool join = event->kind == NT_EVENT_KIND_JOIN;
+    pthread_mutex_lock(&events_lock);
+    if (event_count == event_capacity) {
+        event_capacity = event_capacity ? 2 * event_capacity : 4096;
+        event_log = (struct logged_event *)realloc(event_log, event_capacity * sizeof *event_log);
+        if (event_log == NULL)
+            abort();
+    }
+    event_log[event_count].seq = event->seq;
+    event_log[event_count].nick = g;
+    event_log[event_count].join = join;
+    event_count++;
+    late_arrivals += event->seq < latest_seq_seen;
+    if (event->seq > latest_seq_seen)
+        latest_seq_seen = event->seq;
+    active_by_arrival[g] = join;
+    if (event->seq > applied_seq[g]) {
+        applied_seq[g] = event->seq;
+        active_by_events[g] = join;
+    }
+    pthread_mutex_unlock(&events_lock);
+}
+
+/* The consumer agrees with the tracker about every nick. Call with no call running. Counts
+ * the nicks about which the latest event to arrive is wrong (allowed, and shown). */
+static void check_consumer_agrees(const char *when) {
+    naive_disagreements = 0;
+    for (int g = 0; g < NICKS; g++) {
+        bool active = !active_by_events[g];
+        STATUS_OK(nt_is_active(tracker, names[g], &active), "nt_is_active", names[g]);
+        naive_disagreements += active != active_by_arrival[g];
+        TCHECK(active == active_by_events[g],
+               "%s: %s is %sactive, but its latest event (#%" PRIu64 ") says otherwise", when,
+               names[g], active ? "" : "not ", applied_seq[g]);
+    }
+}
+
+/* Sorted by seq, the events are 1..joins+leaves, each once, and each nick's alternate
+ * JOIN, LEAVE, JOIN... from a JOIN. */
+static void check_event_sequence(void) {
+    nt_stats stats;
+    STATUS_OK(nt_get_stats(tracker, &stats), "nt_get_stats", "-");
+    uint64_t total = stats.joins + stats.leaves;
+    TCHECK(event_count == total, "%zu events delivered, %" PRIu64 " made", event_count, total);
+    struct logged_event *by_seq = (struct logged_event *)calloc(total + 1, sizeof *by_seq);
+    if (by_seq == NULL)
+        abort();
+    for (size_t i = 0; i < event_count; i++) {
+        uint64_t seq = event_log[i].seq;
+        if (TCHECK(seq >= 1 && seq <= total && by_seq[seq].seq == 0,
+                   "event #%" PRIu64 " is out of range or delivered twice", seq))
+            by_seq[seq] = event_log[i];
+    }
+    bool joined[NICKS] = {false};
+    for (uint64_t seq = 1; seq <= total; seq++) {
+        const struct logged_event *e = &by_seq[seq];
+        if (!TCHECK(e->seq == seq, "event #%" PRIu64 " never arrived", seq))
+            continue;
+        TCHECK(e->join != joined[e->nick], "#%" PRIu64 ": %s %s twice in a row", seq,
+               names[e->nick], e->join ? "joined" : "left");
+        joined[e->nick] = e->join;
+    }
+    free(by_seq);
 }
 
 struct visit {
@@ -338,10 +478,12 @@ struct visit {
 };
 
 /* Counts the nicks of a snapshot, and (being allowed to) changes the tracker now and then:
- * a private nick of the worker's that it visits may be reported gone by one directory. */
+ * a private nick of the worker's that it visits may be reported gone by one directory. The
+ * visitor counts as a callback: what its changes make leave leaves after the last visit. */
 static void visit_nick(void *user_data, const char *nick) {
     struct visit *v = (struct visit *)user_data;
     struct worker *w = v->w;
+    TCHECK(w->leaves_in_call == 0, "worker %d: a leave was delivered while visiting", w->id);
     int g = nick_index(nick);
     if (!TCHECK(g >= 0, "visited an unknown nick \"%s\"", nick))
         return;
@@ -359,8 +501,8 @@ static void visit_nick(void *user_data, const char *nick) {
         if (w->lists[k][j]) {
             begin_change(w);
             w->lists[k][j] = false;
-            arm_change(w);
-            end_change(w, nt_mark_gone(tracker, nick, w->directories[k]),
+            unsigned long before = arm_change(w);
+            end_change(w, before, nt_mark_gone(tracker, nick, w->directories[k]),
                        "nt_mark_gone in visitor", j);
             break;
         }
@@ -375,13 +517,13 @@ static void report_one(struct worker *w) {
     bool present = how == 0 || (how == 2 && random_below(w, 2));
     begin_change(w);
     w->lists[k][j] = present;
-    arm_change(w);
+    unsigned long before = arm_change(w);
     const char *nick = pool_name(w, j);
     uint64_t dir = w->directories[k];
     nt_status status = how == 0   ? nt_mark_present(tracker, nick, dir)
                        : how == 1 ? nt_mark_gone(tracker, nick, dir)
                                   : nt_update(tracker, nick, dir, present);
-    end_change(w, status, present ? "report present" : "report gone", j);
+    end_change(w, before, status, present ? "report present" : "report gone", j);
 }
 
 static void sync_peerlist(struct worker *w) {
@@ -397,23 +539,24 @@ static void sync_peerlist(struct worker *w) {
                 list[count++] = pool_name(w, j); /* duplicates are harmless */
         }
     }
-    arm_change(w);
-    end_change(w, nt_sync_peerlist(tracker, w->directories[k], list, count), "nt_sync_peerlist",
-               -1);
+    unsigned long before = arm_change(w);
+    end_change(w, before, nt_sync_peerlist(tracker, w->directories[k], list, count),
+               "nt_sync_peerlist", -1);
 }
 
 static void remove_directory(struct worker *w, int k) {
     begin_change(w);
     memset(w->lists[k], 0, sizeof w->lists[k]);
-    arm_change(w);
+    unsigned long before = arm_change(w);
     size_t gone = SIZE_MAX;
     bool want_count = random_below(w, 4) != 0; /* the count is optional */
     nt_status status = nt_remove_directory(tracker, w->directories[k], want_count ? &gone : NULL);
-    unsigned long callbacks = w->callbacks_in_call;
-    end_change(w, status, "nt_remove_directory", -1);
+    /* The callbacks only add nicks back: every leave delivered is one of the removal's. */
+    unsigned long leaves = w->leaves_in_call;
+    end_change(w, before, status, "nt_remove_directory", -1);
     if (want_count)
-        TCHECK(gone == callbacks, "worker %d: gone count %zu, but %lu callbacks", w->id, gone,
-               callbacks);
+        TCHECK(gone == leaves, "worker %d: gone count %zu, but %lu leaves delivered", w->id,
+               gone, leaves);
 }
 
 static void query_is_active(struct worker *w) {
@@ -457,8 +600,12 @@ static void for_each_active_nick(struct worker *w) {
     struct visit v;
     memset(&v, 0, sizeof v);
     v.w = w;
-    if (!STATUS_OK(nt_for_each_active_nick(tracker, visit_nick, &v), "nt_for_each_active_nick",
-                   "-"))
+    w->depth++;
+    w->leaves_in_call = 0;
+    nt_status status = nt_for_each_active_nick(tracker, visit_nick, &v);
+    w->depth--;
+    end_outermost(w, "nt_for_each_active_nick");
+    if (!STATUS_OK(status, "nt_for_each_active_nick", "-"))
         return;
     for (int g = 0; g < NICKS; g++) {
         int j = pool_index(w, g);
@@ -496,6 +643,7 @@ static void failing_calls(struct worker *w) {
 
 static unsigned long operations = DEFAULT_OPERATIONS;
 static pthread_barrier_t lineup;
+static pthread_barrier_t pause; /* the workers and the main thread */
 
 static void *run_worker(void *arg) {
     struct worker *w = (struct worker *)arg;
@@ -524,7 +672,12 @@ static void *run_worker(void *arg) {
             failing_calls(w);
         w->operations_done++;
     }
+    /* All workers stop here, while the main thread checks the events against the tracker
+     * with every nick in whatever state the race left it; then they go on. */
+    pthread_barrier_wait(&pause);
+    pthread_barrier_wait(&pause);
     /* Disconnect from all directories: the worker's private nicks are gone for good. */
+    w->finishing = true;
     for (int k = 0; k < DIRS_PER_WORKER; k++)
         remove_directory(w, k);
     for (int j = SHARED; j < POOL; j++)
@@ -562,8 +715,13 @@ int main(int argc, char **argv) {
                      (g - SHARED) % PRIVATE);
     }
 
-    nt_status status = nt_new(on_leave, &user_data_token, &tracker);
-    if (!STATUS_OK(status, "nt_new", "-"))
+    nt_options options;
+    nt_options_init(&options, NT_OPTIONS_VERSION);
+    options.on_event = on_event;
+    options.on_leave = on_leave;
+    options.event_user_data = &user_data_token;
+    nt_status status = nt_new_with_options(&options, &tracker);
+    if (!STATUS_OK(status, "nt_new_with_options", "-"))
         return EXIT_FAILURE;
     for (int a = 0; a < ANCHORED; a++)
         STATUS_OK(nt_mark_present(tracker, names[a], ANCHOR_DIRECTORY), "nt_mark_present",
@@ -571,6 +729,7 @@ int main(int argc, char **argv) {
 
     pthread_t threads[WORKERS];
     pthread_barrier_init(&lineup, NULL, WORKERS);
+    pthread_barrier_init(&pause, NULL, WORKERS + 1);
     for (int t = 0; t < WORKERS; t++) {
         workers[t].id = t;
         workers[t].random_state = seed + 7919u * (uint32_t)t;
@@ -581,9 +740,19 @@ int main(int argc, char **argv) {
             return EXIT_FAILURE;
         }
     }
+    /* Every call has returned, with contested and private nicks in whatever state the race
+     * left them: the events, put in order by seq, agree with the tracker. */
+    pthread_barrier_wait(&pause);
+    check_consumer_agrees("with the workers paused");
+    int paused_disagreements = naive_disagreements;
+    check_event_sequence();
+    pthread_barrier_wait(&pause);
     for (int t = 0; t < WORKERS; t++)
         pthread_join(threads[t], NULL);
     pthread_barrier_destroy(&lineup);
+    pthread_barrier_destroy(&pause);
+    check_consumer_agrees("after the workers");
+    check_event_sequence();
 
     /* Every worker directory is gone: only the anchored nicks are left. */
     size_t count = SIZE_MAX;
@@ -639,12 +808,21 @@ int main(int argc, char **argv) {
                atomic_load(&departures[a]));
     STATUS_OK(nt_active_nick_count(tracker, &count), "nt_active_nick_count", "-");
     TCHECK(count == 0, "%zu nicks active at the end", count);
+    check_consumer_agrees("at the end");
+    check_event_sequence();
     nt_free(tracker);
 
-    unsigned long total_departures = 0;
+    unsigned long total_departures = 0, rejoins = 0;
     for (int g = 0; g < NICKS; g++)
         total_departures += atomic_load(&departures[g]);
-    printf("%d threads, %lu operations, %lu departures, %lu failed checks\n", WORKERS,
-           total_operations, total_departures, failures);
+    for (int t = 0; t < WORKERS; t++)
+        rejoins += workers[t].rejoins;
+    printf("%d threads, %lu operations, %zu events (%zu arrived after a later one; taken in "
+           "arrival order they would have left %d nicks wrong at the pause), %lu departures, "
+           "%lu re-joins from leave callbacks, %lu failed checks\n",
+           WORKERS, total_operations, event_count, late_arrivals, paused_disagreements,
+           total_departures, rejoins, failures);
+    TCHECK(rejoins > 0, "no leave callback changed the tracker");
+    free(event_log);
     return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -14,15 +14,25 @@
 //! - a setup of 4 bytes ([`Setup::decode`]): how the tracker is created (nt_new with a leave
 //!   callback or none, nt_new_with_options with an event callback, a leave callback, both or
 //!   none), how re-entrant the callbacks are, logging, limits, pick mode;
-//! - operations until the input is used up: an opcode byte (`% 16`, see [`Harness::step`])
-//!   followed by its arguments. A nick argument is one byte ([`NickArg::decode`]: mostly one of
-//!   seven valid nicks, otherwise NULL, empty, too long, not UTF-8 or unterminated), a directory
-//!   one byte (`% 5` into [`DIRECTORIES`]), a flag one byte.
+//! - operations until the input is used up: an opcode byte (`% 22`, see [`Harness::step`];
+//!   opcodes below 16 read as in the format's first version) followed by its arguments. A
+//!   nick argument is one byte ([`NickArg::decode`]: mostly one of seven valid nicks,
+//!   otherwise NULL, empty, too long, not UTF-8 or unterminated), a directory one byte (`% 5`
+//!   into [`DIRECTORIES`]), a flag one byte.
 //!
 //! Callbacks read bytes from the same input to decide what to do ([`Harness::maybe_reenter`]):
-//! nothing, compare the whole tracker with the model, pick a directory, or (when the setup
-//! allows mutations) run a whole nested operation, whose own events are delivered, checked
-//! and may re-enter again, up to [`MAX_DEPTH`] levels.
+//! nothing, compare the whole tracker with the model, pick a directory, report an error
+//! (nt_report_callback_error), try to free the tracker (which must be refused), compare the
+//! departures list, or (when the setup allows mutations) run a whole nested operation.
+//!
+//! Delivery is checked as the header states it (nt_event_callback): the outermost call of
+//! the tracker delivers its own events, then those of the calls its callbacks made, each
+//! queued when that call was made; a call made from inside a callback runs no callback
+//! itself. Every event's seq must be the previous one plus one, and once the outermost call
+//! returns, joins + leaves must equal the last seq. A reported error must fail that call
+//! with NT_STATUS_CALLBACK_FAILED (unless it failed otherwise) and be taken back exactly once
+//! with nt_take_callback_error; nt_departed_nicks must give the leaves of the latest call that
+//! reports departures on this thread.
 //!
 //! After every operation, and in callbacks when they choose to, the tracker's whole observable
 //! state is compared with the model's ([`Harness::check_all`]). A call that is refused must
@@ -56,6 +66,7 @@ pub mod ffi {
         pub kind: u32,
         pub nick: *const c_char,
         pub directory: u64,
+        pub seq: u64,
     }
 
     pub type EventCallback = Option<unsafe extern "C" fn(*mut c_void, *const Event)>;
@@ -92,6 +103,7 @@ pub mod ffi {
     pub const NICK_EMPTY: u32 = 2;
     pub const NICK_TOO_LONG: u32 = 3;
     pub const NICK_NOT_UTF8: u32 = 4;
+    pub const NICK_CONTAINS_NUL: u32 = 5;
     pub const BUFFER_TOO_SMALL: u32 = 6;
     pub const PANIC: u32 = 7;
     pub const POISONED: u32 = 8;
@@ -99,10 +111,18 @@ pub mod ffi {
     pub const NICK_LIMIT: u32 = 10;
     pub const DIRECTORY_LIMIT: u32 = 11;
     pub const INVALID_ARGUMENT: u32 = 12;
+    pub const CALLBACK_FAILED: u32 = 13;
+    pub const LOG_ERROR: u32 = 1;
 
+    /// nt_pick_mode values run from 0 to this one less (RANDOM, ROUND_ROBIN, STICKY).
+    pub const PICK_MODES: u32 = 3;
     pub const EVENT_JOIN: u32 = 1;
     pub const EVENT_LEAVE: u32 = 2;
+    /// The layout of `Options` above (version 1), which the library keeps accepting.
     pub const OPTIONS_VERSION: u32 = 1;
+    /// The versions this library knows (NT_OPTIONS_VERSION is the latest): a struct declared
+    /// as version 1 must never be passed as another known version, which is larger.
+    pub const KNOWN_OPTIONS_VERSIONS: std::ops::RangeInclusive<u32> = 1..=2;
     pub const MAX_NICK_LEN: usize = 256;
 
     unsafe extern "C" {
@@ -120,6 +140,13 @@ pub mod ffi {
         pub fn nt_update(
             tracker: *mut Tracker,
             nick: *const c_char,
+            directory: u64,
+            present: bool,
+        ) -> u32;
+        pub fn nt_update_n(
+            tracker: *mut Tracker,
+            nick: *const c_char,
+            nick_len: usize,
             directory: u64,
             present: bool,
         ) -> u32;
@@ -144,6 +171,35 @@ pub mod ffi {
             len: usize,
         ) -> u32;
         pub fn nt_is_active(tracker: *const Tracker, nick: *const c_char, out: *mut bool) -> u32;
+        pub fn nt_is_active_n(
+            tracker: *const Tracker,
+            nick: *const c_char,
+            nick_len: usize,
+            out: *mut bool,
+        ) -> u32;
+        pub fn nt_active_directories_n(
+            tracker: *const Tracker,
+            nick: *const c_char,
+            nick_len: usize,
+            out: *mut u64,
+            capacity: usize,
+            out_len: *mut usize,
+        ) -> u32;
+        pub fn nt_pick_directory_n(
+            tracker: *mut Tracker,
+            nick: *const c_char,
+            nick_len: usize,
+            out: *mut u64,
+        ) -> u32;
+        pub fn nt_active_nicks_packed(
+            tracker: *const Tracker,
+            out: *mut c_char,
+            capacity: usize,
+            out_len: *mut usize,
+        ) -> u32;
+        pub fn nt_departed_nicks(out: *mut c_char, capacity: usize, out_len: *mut usize) -> u32;
+        pub fn nt_report_callback_error(tracker: *const Tracker, error: usize) -> u32;
+        pub fn nt_take_callback_error() -> usize;
         pub fn nt_active_directories(
             tracker: *const Tracker,
             nick: *const c_char,
@@ -208,6 +264,14 @@ pub struct Counters {
     pub nested_checks: u64,
     pub trackers_created: u64,
     pub logs: u64,
+    /// Events delivered by an outer call that a call made from inside a callback caused.
+    pub nested_events_delivered: u64,
+    pub callback_errors_reported: u64,
+    pub calls_failed_by_callbacks: u64,
+    pub frees_refused_in_callbacks: u64,
+    pub departures_checked: u64,
+    pub length_calls: u64,
+    pub packed_active_nicks: u64,
 }
 
 /// Runs `data` with [`RunOptions::default`]. Panics on any disagreement.
@@ -219,6 +283,9 @@ pub fn run(data: &[u8]) -> Counters {
 pub fn run_with(data: &[u8], options: RunOptions) -> Counters {
     let harness = Harness::new(data, options);
     let result = catch_unwind(AssertUnwindSafe(|| {
+        // Both are per thread, and may hold what an earlier run (on this thread) left.
+        ffi_take_callback_error();
+        *harness.departed.borrow_mut() = harness.departed_nicks();
         harness.create();
         while !harness.input_done() {
             harness.step();
@@ -431,6 +498,22 @@ fn expect_packed(bytes: Option<&[u8]>, len: usize) -> Result<Vec<String>, u32> {
     body.split(|&b| b == 0).map(expect_packed_entry).collect()
 }
 
+/// The header's rules for a nick given as (pointer, length) (`bytes`, or NULL).
+fn expect_bytes(bytes: Option<&[u8]>) -> Result<String, u32> {
+    let Some(bytes) = bytes else {
+        return Err(ffi::NULL_ARGUMENT);
+    };
+    if bytes.is_empty() {
+        Err(ffi::NICK_EMPTY)
+    } else if bytes.len() > ffi::MAX_NICK_LEN {
+        Err(ffi::NICK_TOO_LONG)
+    } else if bytes.contains(&0) {
+        Err(ffi::NICK_CONTAINS_NUL)
+    } else {
+        String::from_utf8(bytes.to_vec()).map_err(|_| ffi::NICK_NOT_UTF8)
+    }
+}
+
 /// Which function reports a nick.
 #[derive(Debug, Clone, Copy)]
 enum Via {
@@ -450,13 +533,14 @@ enum Expect {
 /// One callback invocation a changing call is expected to make.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Delivered {
-    /// The event callback, with this event.
-    Event(ModelEvent),
+    /// The event callback, with this event and seq.
+    Event(ModelEvent, u64),
     /// The leave callback, with this nick.
     Leave(String),
 }
 
-/// The callback invocations one changing call is expected to make, while it runs, in order.
+/// The callback invocations still expected of the outermost call in progress, in order: its
+/// own, then those of the calls its callbacks made, each queued when that call was made.
 type Frame = VecDeque<Delivered>;
 
 pub struct Harness<'a> {
@@ -466,7 +550,24 @@ pub struct Harness<'a> {
     setup: Cell<Setup>,
     tracker: Cell<*mut ffi::Tracker>,
     model: RefCell<ReferenceModel>,
-    frames: RefCell<Vec<Frame>>,
+    /// Whether an outermost call of the tracker is delivering (or visiting): calls made
+    /// meanwhile come from its callbacks, deliver nothing themselves and queue on `queue`.
+    delivering: Cell<bool>,
+    queue: RefCell<Frame>,
+    /// The error kept for the outermost call in progress (nt_report_callback_error).
+    reported: Cell<Option<usize>>,
+    /// What nt_take_callback_error must return after the next call that is not OK.
+    expect_taken: Cell<usize>,
+    /// Tokens handed to nt_report_callback_error, each new.
+    tokens: Cell<usize>,
+    /// The seq of the next event the tracker makes, and of the last one delivered.
+    next_seq: Cell<u64>,
+    last_seq_delivered: Cell<u64>,
+    /// The departures nt_departed_nicks must give, packed.
+    departed: RefCell<Vec<u8>>,
+    /// nt_free calls refused inside callbacks, and ERROR log lines received.
+    frees_refused: Cell<u64>,
+    error_logs: Cell<u64>,
     /// Snapshots expected by re-entrant nt_for_each_active_nick visitors.
     visits: RefCell<Vec<VecDeque<String>>>,
     /// The first failure inside a callback, re-raised once the call returns.
@@ -509,7 +610,16 @@ impl<'a> Harness<'a> {
             setup: Cell::new(Setup::decode(0, 0, 0, 0)),
             tracker: Cell::new(std::ptr::null_mut()),
             model: RefCell::new(ReferenceModel::new(Limits::default(), PickMode::Random)),
-            frames: RefCell::new(Vec::new()),
+            delivering: Cell::new(false),
+            queue: RefCell::new(Frame::new()),
+            reported: Cell::new(None),
+            expect_taken: Cell::new(0),
+            tokens: Cell::new(0),
+            next_seq: Cell::new(1),
+            last_seq_delivered: Cell::new(0),
+            departed: RefCell::new(Vec::new()),
+            frees_refused: Cell::new(0),
+            error_logs: Cell::new(0),
             visits: RefCell::new(Vec::new()),
             failure: RefCell::new(None),
             depth: Cell::new(0),
@@ -577,7 +687,8 @@ impl<'a> Harness<'a> {
         }
     }
 
-    /// Common checks on every status; counts failures.
+    /// Common checks on every status; counts failures. After a call that is not OK, the
+    /// callback error is taken: the one an outermost call kept (`expect_taken`), else none.
     fn returned(&self, what: &str, status: u32) {
         self.propagate();
         ensure!(
@@ -585,11 +696,24 @@ impl<'a> Harness<'a> {
             "{what}: the library panicked (status {status}): {}",
             last_error()
         );
+        let expected = self.expect_taken.replace(0);
         if status != ffi::OK {
             self.failed_calls.set(self.failed_calls.get() + 1);
             ensure!(
                 !last_error().is_empty(),
                 "{what}: status {status} without a last-error message"
+            );
+            let taken = ffi_take_callback_error();
+            ensure!(
+                taken == expected,
+                "{what}: nt_take_callback_error() gave {taken:#x}, expected {expected:#x}"
+            );
+            let again = ffi_take_callback_error();
+            ensure!(again == 0, "{what}: the callback error was given twice");
+        } else {
+            ensure!(
+                expected == 0,
+                "{what}: a callback reported {expected:#x}, yet the call returned OK"
             );
         }
     }
@@ -641,12 +765,17 @@ impl<'a> Harness<'a> {
         self.setup.set(setup);
         *self.model.borrow_mut() = ReferenceModel::new(setup.limits, setup.pick);
         self.sent.borrow_mut().clear();
+        self.next_seq.set(1);
+        self.last_seq_delivered.set(0);
+        self.frees_refused.set(0);
+        self.error_logs.set(0);
         self.count(|c| c.trackers_created += 1);
     }
 
     // ----- operations -----
 
-    /// Decodes and runs one operation. Opcode `% 16`:
+    /// Decodes and runs one operation. Opcode `% 22` (opcodes below 16 read as in the
+    /// format's first version):
     ///
     /// | opcode  | call                                                          |
     /// |---------|---------------------------------------------------------------|
@@ -666,9 +795,14 @@ impl<'a> Harness<'a> {
     /// |         | tracker (selector byte, value byte)                           |
     /// | 14      | the directory's last peerlist again, edited: directory, edit  |
     /// |         | byte, nick, flag (packed or array)                            |
+    /// | 16, 17  | nt_update_n(nick, form, directory, flag) (see `nick_bytes`)   |
+    /// | 18      | a query by length: selector, nick, form                       |
+    /// | 19      | nt_active_nicks_packed (selector: buffer shape)               |
+    /// | 20      | nt_departed_nicks (selector: buffer shape)                    |
+    /// | 21      | nt_report_callback_error / nt_take_callback_error (selector)  |
     fn step(&self) {
         self.count(|c| c.operations += 1);
-        match self.byte() % 16 {
+        match self.byte() % 22 {
             0 | 1 => {
                 let (nick, directory, present) = (self.nick_arg(), self.directory(), self.flag());
                 self.report(nick, directory, Via::Update(present));
@@ -686,7 +820,12 @@ impl<'a> Harness<'a> {
             11 => self.null_tracker(),
             12 if self.depth.get() == 0 => self.create(),
             12 => self.check_all(),
-            _ => self.bad_creation(),
+            13 => self.bad_creation(),
+            16 | 17 => self.report_n(),
+            18 => self.quietly("query by length", || self.query_n()),
+            19 => self.quietly("packed active nicks", || self.active_nicks_packed()),
+            20 => self.quietly("departures", || self.departed_query()),
+            _ => self.callback_error_calls(),
         }
     }
 
@@ -701,10 +840,12 @@ impl<'a> Harness<'a> {
             },
         };
         let what = format!("{via:?} {nick:?} on {directory}");
-        self.change(&what, expect, |tracker| match via {
-            // SAFETY (all three): our live tracker; `ptr` is NULL or valid per NickArg.
+        self.change(&what, expect, false, |tracker| match via {
+            // SAFETY: our live tracker; `ptr` is NULL or valid per NickArg.
             Via::Update(present) => unsafe { ffi::nt_update(tracker, ptr, directory, present) },
+            // SAFETY: as above.
             Via::MarkPresent => unsafe { ffi::nt_mark_present(tracker, ptr, directory) },
+            // SAFETY: as above.
             Via::MarkGone => unsafe { ffi::nt_mark_gone(tracker, ptr, directory) },
         });
     }
@@ -824,9 +965,9 @@ impl<'a> Harness<'a> {
                 Expect::Model { outcome }
             }
         };
-        let status = self.change(what, expect, call);
+        let status = self.change(what, expect, true, call);
         if let Ok(names) = checked
-            && status == ffi::OK
+            && (status == ffi::OK || status == ffi::CALLBACK_FAILED)
         {
             self.sent.borrow_mut().insert(directory, names);
         }
@@ -892,7 +1033,7 @@ impl<'a> Harness<'a> {
             outcome: Ok(events),
         };
         let what = format!("remove_directory {directory}");
-        self.change(&what, expect, |tracker| {
+        self.change(&what, expect, true, |tracker| {
             // SAFETY: our tracker; `out` is NULL or a writable usize.
             unsafe { ffi::nt_remove_directory(tracker, directory, out) }
         });
@@ -921,18 +1062,22 @@ impl<'a> Harness<'a> {
         }
         let expect = Expect::Model { outcome };
         let what = format!("set_connected {directory} {connected}");
-        self.change(&what, expect, |tracker| {
+        self.change(&what, expect, true, |tracker| {
             // SAFETY: our tracker.
             unsafe { ffi::nt_set_directory_connected(tracker, directory, connected) }
         });
     }
 
-    /// Runs one changing call and checks its status, its events (delivered through the
-    /// callbacks while it runs) and, if refused, that nothing changed.
+    /// Runs one changing call and checks its status, its events and, if refused, that
+    /// nothing changed. Called at the outermost level, the call delivers its events through
+    /// the callbacks while it runs, then those of the calls its callbacks make. Called from
+    /// inside a callback, it delivers nothing itself: its events are queued behind the ones
+    /// still due. `departures`: the call is one whose leaves nt_departed_nicks reports.
     fn change(
         &self,
         what: &str,
         expect: Expect,
+        departures: bool,
         call: impl FnOnce(*mut ffi::Tracker) -> u32,
     ) -> u32 {
         let mut frame = Frame::new();
@@ -942,22 +1087,43 @@ impl<'a> Harness<'a> {
         } = &expect
         {
             expected_events = events.clone();
-            frame = delivered(self.setup.get(), events);
+            let first_seq = self.next_seq.get();
+            self.next_seq.set(first_seq + events.len() as u64);
+            frame = delivered(self.setup.get(), events, first_seq);
         }
+        let accepted = matches!(expect, Expect::Model { outcome: Ok(_) });
         let stats_before = self.stats();
         let message_before = last_error();
         let (failed_before, nested_before) = (self.failed_calls.get(), self.nested.get());
         let logs_before = self.counters.get().logs;
+        let outermost = !self.delivering.get();
         self.note(|| format!("{what}: expecting {}", describe(&expect)));
 
-        self.frames.borrow_mut().push(frame);
-        let status = call(self.ptr());
-        let frame = self.frames.borrow_mut().pop().expect("our frame");
+        let mut callback_failed = false;
+        let status = if outermost {
+            *self.queue.borrow_mut() = frame;
+            self.begin_outermost();
+            let status = call(self.ptr());
+            callback_failed = self.end_outermost(what, status);
+            status
+        } else {
+            // A call from inside a callback: its events wait for the outer call.
+            self.count(|c| c.nested_events_delivered += frame.len() as u64);
+            self.queue.borrow_mut().extend(frame);
+            let callbacks_before = self.counters.get().callbacks;
+            let status = call(self.ptr());
+            ensure!(
+                self.counters.get().callbacks == callbacks_before,
+                "{what}: made from inside a callback, it ran a callback itself"
+            );
+            status
+        };
         self.returned(what, status);
         self.note(|| format!("{what}: status {status}"));
+        if outermost {
+            self.check_after_outermost(what);
+        }
 
-        // Events: all delivered, in order (the callbacks compared each one).
-        ensure!(frame.is_empty(), "{what}: events not delivered: {frame:?}");
         let nested_ran = self.nested.get() != nested_before;
         match expect {
             Expect::Rejected(expected) => {
@@ -972,8 +1138,12 @@ impl<'a> Harness<'a> {
                 self.count(|c| c.invalid_argument_rejections += 1);
             }
             Expect::Model { outcome: Ok(_) } => {
+                let expected = match callback_failed {
+                    true => ffi::CALLBACK_FAILED,
+                    false => ffi::OK,
+                };
                 ensure!(
-                    status == ffi::OK,
+                    status == expected,
                     "{what}: status {status} ({}), the model accepts it with events {:?}",
                     last_error(),
                     expected_events
@@ -991,6 +1161,17 @@ impl<'a> Harness<'a> {
                     c.joins += joins;
                     c.leaves += leaves;
                 });
+                if departures {
+                    let mut packed = Vec::new();
+                    for event in expected_events
+                        .iter()
+                        .filter(|e| e.kind == EventKind::Leave)
+                    {
+                        packed.extend_from_slice(event.nick.as_bytes());
+                        packed.push(0);
+                    }
+                    *self.departed.borrow_mut() = packed;
+                }
             }
             Expect::Model {
                 outcome: Err(refusal),
@@ -1021,13 +1202,385 @@ impl<'a> Harness<'a> {
                 });
             }
         }
-        if status != ffi::OK && !nested_ran {
+        if !accepted && !nested_ran {
             ensure!(
                 self.stats() == stats_before,
                 "{what}: refused with {status} but the counters changed"
             );
         }
+        if departures {
+            self.check_departed(what);
+        }
         status
+    }
+
+    /// An outermost call starts: its callbacks' errors and calls belong to it.
+    fn begin_outermost(&self) {
+        self.delivering.set(true);
+        self.reported.set(None);
+    }
+
+    /// An outermost call (or iteration) has returned with `status`: everything it owed was
+    /// delivered, and the error a callback reported is for the caller to take, right away
+    /// (any other call of the library forgets it): `returned` does. Makes no library call.
+    /// Returns whether a callback reported an error during the call.
+    fn end_outermost(&self, what: &str, status: u32) -> bool {
+        self.delivering.set(false);
+        let rest = std::mem::take(&mut *self.queue.borrow_mut());
+        ensure!(rest.is_empty(), "{what}: events not delivered: {rest:?}");
+        let Some(token) = self.reported.take() else {
+            return false;
+        };
+        self.count(|c| c.calls_failed_by_callbacks += 1);
+        self.expect_taken.set(token);
+        ensure!(
+            status != ffi::OK,
+            "{what}: a callback reported an error, yet the call returned OK"
+        );
+        true
+    }
+
+    /// After an outermost call (once `returned` took its error): every event the tracker
+    /// made has been delivered, the latest seq counts them, and each refused nt_free logged
+    /// its ERROR line.
+    fn check_after_outermost(&self, what: &str) {
+        let made = self.next_seq.get() - 1;
+        let stats = self.stats();
+        ensure!(
+            stats.joins + stats.leaves == made,
+            "{what}: {} joins + {} leaves, but {made} events made",
+            stats.joins,
+            stats.leaves
+        );
+        if self.setup.get().on_event {
+            ensure!(
+                self.last_seq_delivered.get() == made,
+                "{what}: the last event delivered is #{}, the last made #{made}",
+                self.last_seq_delivered.get()
+            );
+        }
+        let expected_logs = match self.setup.get().log {
+            true => self.frees_refused.get(),
+            false => 0,
+        };
+        ensure!(
+            self.error_logs.get() == expected_logs,
+            "{what}: {} ERROR log lines for {} refused nt_free calls",
+            self.error_logs.get(),
+            self.frees_refused.get()
+        );
+    }
+
+    /// A nick as the (pointer, length) of the `*_n` calls, in a buffer of exactly that
+    /// length, so that reading past it is an out-of-bounds read. Form byte `% 4`: 0 its bytes,
+    /// 1 its bytes and its terminator, 2 a NUL in the middle, 3 a NULL pointer with its length.
+    fn nick_bytes(&self, arg: NickArg, form: u8) -> (Option<Box<[u8]>>, usize) {
+        let Some(bytes) = self.nicks.bytes(arg) else {
+            return (None, 3);
+        };
+        let bytes: Vec<u8> = match form % 4 {
+            0 | 3 => bytes.to_vec(),
+            1 => [bytes, b"\0"].concat(),
+            _ => {
+                let middle = bytes.len() / 2;
+                [&bytes[..middle], b"\0", &bytes[middle..]].concat()
+            }
+        };
+        let len = bytes.len();
+        match form % 4 {
+            3 => (None, len),
+            _ => (Some(bytes.into_boxed_slice()), len),
+        }
+    }
+
+    /// nt_update_n.
+    fn report_n(&self) {
+        self.count(|c| c.length_calls += 1);
+        let (arg, form) = (self.nick_arg(), self.byte());
+        let (directory, present) = (self.directory(), self.flag());
+        let (buffer, len) = self.nick_bytes(arg, form);
+        let ptr: *const c_char = buffer
+            .as_ref()
+            .map_or(std::ptr::null(), |b| b.as_ptr().cast());
+        let expect = match expect_bytes(buffer.as_deref()) {
+            Err(status) => Expect::Rejected(status),
+            Ok(name) => Expect::Model {
+                outcome: self.model.borrow_mut().update(&name, directory, present),
+            },
+        };
+        let what = format!(
+            "update_n {arg:?} form {} len {len} on {directory} {present}",
+            form % 4
+        );
+        self.change(&what, expect, false, |tracker| {
+            // SAFETY: our tracker; `ptr` is NULL or `len` readable bytes.
+            unsafe { ffi::nt_update_n(tracker, ptr, len, directory, present) }
+        });
+    }
+
+    /// nt_is_active_n, nt_active_directories_n or nt_pick_directory_n (selector `% 3`; bits
+    /// 2-3: the capacity for directories).
+    fn query_n(&self) {
+        self.count(|c| c.length_calls += 1);
+        let selector = self.byte();
+        let (arg, form) = (self.nick_arg(), self.byte());
+        let (buffer, len) = self.nick_bytes(arg, form);
+        let ptr: *const c_char = buffer
+            .as_ref()
+            .map_or(std::ptr::null(), |b| b.as_ptr().cast());
+        let checked = expect_bytes(buffer.as_deref());
+        let tracker = self.ptr();
+        let what = format!(
+            "query_n {} {arg:?} form {} len {len}",
+            selector % 3,
+            form % 4
+        );
+        self.note(|| what.clone());
+        match selector % 3 {
+            0 => {
+                let sentinel = selector & 0x80 != 0;
+                let mut active = sentinel;
+                // SAFETY: our tracker; `ptr` NULL or `len` readable bytes; writable output.
+                let status = unsafe { ffi::nt_is_active_n(tracker, ptr, len, &mut active) };
+                self.returned(&what, status);
+                match checked {
+                    Err(expected) => {
+                        ensure!(
+                            status == expected,
+                            "{what}: status {status}, expected {expected}"
+                        );
+                        ensure!(active == sentinel, "{what}: output written");
+                    }
+                    Ok(name) => {
+                        let expected = self.model.borrow().is_active(&name);
+                        ensure!(
+                            status == ffi::OK && active == expected,
+                            "{what}: {active} ({status})"
+                        );
+                    }
+                }
+            }
+            1 => {
+                let capacity = usize::from(selector >> 2) % 4;
+                let mut directories = [UNTOUCHED; 4];
+                let mut out_len = UNTOUCHED as usize;
+                // SAFETY: as above; `capacity` <= 4 writable slots.
+                let status = unsafe {
+                    ffi::nt_active_directories_n(
+                        tracker,
+                        ptr,
+                        len,
+                        directories.as_mut_ptr(),
+                        capacity,
+                        &mut out_len,
+                    )
+                };
+                self.returned(&what, status);
+                match checked {
+                    Err(expected) => {
+                        ensure!(
+                            status == expected,
+                            "{what}: status {status}, expected {expected}"
+                        );
+                        ensure!(out_len == UNTOUCHED as usize, "{what}: length written");
+                    }
+                    Ok(name) => {
+                        let expected = self.model.borrow().active_directories(&name);
+                        ensure!(
+                            out_len == expected.len(),
+                            "{what}: length {out_len}, expected {expected:?}"
+                        );
+                        if expected.len() > capacity {
+                            ensure!(status == ffi::BUFFER_TOO_SMALL, "{what}: status {status}");
+                            ensure!(directories == [UNTOUCHED; 4], "{what}: buffer written");
+                        } else {
+                            ensure!(
+                                status == ffi::OK && directories[..out_len] == expected[..],
+                                "{what}: {directories:?} ({status}), expected {expected:?}"
+                            );
+                        }
+                    }
+                }
+            }
+            _ => {
+                self.count(|c| c.picks += 1);
+                let mut picked = UNTOUCHED;
+                // SAFETY: as above; writable output.
+                let status = unsafe { ffi::nt_pick_directory_n(tracker, ptr, len, &mut picked) };
+                self.returned(&what, status);
+                let expected = checked.map(|name| self.model.borrow_mut().pick_directory(&name));
+                match expected {
+                    Err(expected) => {
+                        ensure!(
+                            status == expected,
+                            "{what}: status {status}, expected {expected}"
+                        );
+                        ensure!(picked == UNTOUCHED, "{what}: output written");
+                    }
+                    Ok(Pick::NotActive) => {
+                        ensure!(status == ffi::NICK_NOT_ACTIVE, "{what}: status {status}");
+                        ensure!(picked == UNTOUCHED, "{what}: output written");
+                    }
+                    Ok(pick) => ensure!(
+                        status == ffi::OK && pick.allows(Some(picked)),
+                        "{what}: picked {picked} ({status}), expected {pick:?}"
+                    ),
+                }
+            }
+        }
+    }
+
+    /// nt_active_nicks_packed with a buffer shaped by the selector, against the model.
+    fn active_nicks_packed(&self) {
+        self.count(|c| c.packed_active_nicks += 1);
+        let selector = self.byte();
+        let mut expected = Vec::new();
+        for nick in self.model.borrow().active_nicks() {
+            expected.extend_from_slice(nick.as_bytes());
+            expected.push(0);
+        }
+        let tracker = self.ptr();
+        self.packed_output(
+            "nt_active_nicks_packed",
+            selector,
+            &expected,
+            |out, capacity, len| {
+                // SAFETY: our tracker; `out` NULL or `capacity` writable bytes; `len` NULL or
+                // writable.
+                unsafe { ffi::nt_active_nicks_packed(tracker, out, capacity, len) }
+            },
+        );
+    }
+
+    /// nt_departed_nicks with a buffer shaped by the selector, against the model.
+    fn departed_query(&self) {
+        self.count(|c| c.departures_checked += 1);
+        let selector = self.byte();
+        let expected = self.departed.borrow().clone();
+        self.packed_output(
+            "nt_departed_nicks",
+            selector,
+            &expected,
+            |out, capacity, len| {
+                // SAFETY: `out` NULL or `capacity` writable bytes; `len` NULL or writable.
+                unsafe { ffi::nt_departed_nicks(out, capacity, len) }
+            },
+        );
+    }
+
+    /// A call that writes packed nicks (`expected`) with the two-call pattern. Selector `% 5`:
+    /// 0 NULL with capacity 0, then exactly the length; 1 one byte too small; 2 eight bytes
+    /// to spare; 3 a NULL buffer with a capacity; 4 a NULL length.
+    fn packed_output(
+        &self,
+        what: &str,
+        selector: u8,
+        expected: &[u8],
+        call: impl Fn(*mut c_char, usize, *mut usize) -> u32,
+    ) {
+        let needed = expected.len();
+        let what = format!("{what} shape {}", selector % 5);
+        self.note(|| format!("{what}: expecting {:?}", String::from_utf8_lossy(expected)));
+        let mut len = UNTOUCHED as usize;
+        match selector % 5 {
+            0 => {
+                let status = call(std::ptr::null_mut(), 0, &mut len);
+                self.returned(&what, status);
+                let expected_status = if needed == 0 {
+                    ffi::OK
+                } else {
+                    ffi::BUFFER_TOO_SMALL
+                };
+                ensure!(
+                    status == expected_status && len == needed,
+                    "{what}: {status}, {len}"
+                );
+                let mut buffer = vec![0xAAu8; needed].into_boxed_slice();
+                let status = call(buffer.as_mut_ptr().cast(), needed, &mut len);
+                self.returned(&what, status);
+                ensure!(
+                    status == ffi::OK && len == needed && &buffer[..] == expected,
+                    "{what}: {:?} ({status}), expected {:?}",
+                    String::from_utf8_lossy(&buffer),
+                    String::from_utf8_lossy(expected)
+                );
+            }
+            1 | 2 => {
+                let capacity = match selector % 5 {
+                    1 => needed.saturating_sub(1),
+                    _ => needed + 8,
+                };
+                let mut buffer = vec![0xAAu8; capacity].into_boxed_slice();
+                let status = call(buffer.as_mut_ptr().cast(), capacity, &mut len);
+                self.returned(&what, status);
+                ensure!(len == needed, "{what}: length {len}, expected {needed}");
+                if needed > capacity {
+                    ensure!(status == ffi::BUFFER_TOO_SMALL, "{what}: status {status}");
+                    ensure!(buffer.iter().all(|&b| b == 0xAA), "{what}: buffer written");
+                } else {
+                    ensure!(
+                        status == ffi::OK
+                            && &buffer[..needed] == expected
+                            && buffer[needed..].iter().all(|&b| b == 0xAA),
+                        "{what}: {buffer:?} ({status}), expected {expected:?}"
+                    );
+                }
+            }
+            3 => {
+                let status = call(
+                    std::ptr::null_mut(),
+                    1 + usize::from(selector >> 3),
+                    &mut len,
+                );
+                self.returned(&what, status);
+                ensure!(status == ffi::NULL_ARGUMENT, "{what}: status {status}");
+                ensure!(len == UNTOUCHED as usize, "{what}: length written");
+            }
+            _ => {
+                let mut buffer = vec![0xAAu8; needed + 1].into_boxed_slice();
+                let status = call(buffer.as_mut_ptr().cast(), needed + 1, std::ptr::null_mut());
+                self.returned(&what, status);
+                ensure!(status == ffi::NULL_ARGUMENT, "{what}: status {status}");
+                ensure!(buffer.iter().all(|&b| b == 0xAA), "{what}: buffer written");
+            }
+        }
+    }
+
+    /// nt_report_callback_error and nt_take_callback_error as an operation (selector `% 4`):
+    /// 0 report an error (refused outside a callback; inside one, as a callback would),
+    /// 1 report 0, 2 report with a NULL tracker, 3 take (there is nothing to take).
+    fn callback_error_calls(&self) {
+        let selector = self.byte() % 4;
+        let what = format!("callback error call {selector}");
+        let (status, expected) = match selector {
+            0 if self.delivering.get() => return self.report_error(),
+            0 => (
+                // SAFETY: our tracker.
+                unsafe { ffi::nt_report_callback_error(self.ptr(), 0x5EED) },
+                ffi::INVALID_ARGUMENT,
+            ),
+            1 => (
+                // SAFETY: our tracker.
+                unsafe { ffi::nt_report_callback_error(self.ptr(), 0) },
+                ffi::INVALID_ARGUMENT,
+            ),
+            2 => (
+                // SAFETY: a NULL tracker, which the header says is reported.
+                unsafe { ffi::nt_report_callback_error(std::ptr::null(), 0x5EED) },
+                ffi::NULL_ARGUMENT,
+            ),
+            _ => {
+                let taken = ffi_take_callback_error();
+                ensure!(taken == 0, "{what}: took {taken:#x}");
+                return;
+            }
+        };
+        self.returned(&what, status);
+        self.note(|| format!("{what}: status {status}"));
+        ensure!(
+            status == expected,
+            "{what}: status {status}, expected {expected}"
+        );
     }
 
     fn pick(&self) {
@@ -1258,16 +1811,35 @@ impl<'a> Harness<'a> {
 
     /// nt_for_each_active_nick with a visitor that checks each nick against the snapshot the
     /// model had at the call and may re-enter (and change) the tracker meanwhile.
+    ///
+    /// The visitor counts as a callback: at the outermost level, the events of the changes it
+    /// makes are delivered after the last visit, and the errors it reports fail the call;
+    /// from inside a callback, they go to the outer call.
     fn for_each_reentrant(&self) {
         let snapshot: VecDeque<String> = self.model.borrow().active_nicks().into();
         self.note(|| format!("for_each: expecting {snapshot:?}"));
         self.visits.borrow_mut().push(snapshot);
+        let outermost = !self.delivering.get();
+        if outermost {
+            self.begin_outermost();
+        }
         // SAFETY: our tracker; the visitor and user data (self) are valid for the call.
         let status =
             unsafe { ffi::nt_for_each_active_nick(self.ptr(), Some(visit), self.user_data()) };
+        let callback_failed = outermost && self.end_outermost("for_each", status);
         let rest = self.visits.borrow_mut().pop().expect("our snapshot");
         self.returned("for_each", status);
-        ensure!(status == ffi::OK, "for_each: status {status}");
+        if outermost {
+            self.check_after_outermost("for_each");
+        }
+        let expected = match callback_failed {
+            true => ffi::CALLBACK_FAILED,
+            false => ffi::OK,
+        };
+        ensure!(
+            status == expected,
+            "for_each: status {status}, expected {expected}"
+        );
         ensure!(rest.is_empty(), "for_each: nicks not visited: {rest:?}");
     }
 
@@ -1325,19 +1897,21 @@ impl<'a> Harness<'a> {
         let mut out = sentinel;
         let mut options = default_options();
         let what = format!("creation {} {value}", selector % 9);
-        // SAFETY (all): valid options/out pointers except the one deliberately NULL.
+        // Valid options and out pointers throughout, except the one deliberately NULL.
         let (status, expected) = match selector % 9 {
             0 => (
+                // SAFETY: a NULL options pointer, which the header says is reported.
                 unsafe { ffi::nt_options_init(std::ptr::null_mut(), ffi::OPTIONS_VERSION) },
                 ffi::NULL_ARGUMENT,
             ),
             8 => {
                 // An unknown layout version: refused, and the struct is not touched.
                 let version = match u32::from(value) {
-                    ffi::OPTIONS_VERSION => u32::MAX,
+                    known if ffi::KNOWN_OPTIONS_VERSIONS.contains(&known) => u32::MAX,
                     other => other,
                 };
                 options.max_nicks = 12345;
+                // SAFETY: a writable nt_options.
                 let status = unsafe { ffi::nt_options_init(&mut options, version) };
                 ensure!(
                     options.max_nicks == 12345,
@@ -1346,20 +1920,22 @@ impl<'a> Harness<'a> {
                 (status, ffi::INVALID_ARGUMENT)
             }
             1 => (
+                // SAFETY: NULL options (reported) and a writable out pointer.
                 unsafe { ffi::nt_new_with_options(std::ptr::null(), &mut out) },
                 ffi::NULL_ARGUMENT,
             ),
             2 => (
+                // SAFETY: valid options and a NULL out pointer (reported).
                 unsafe { ffi::nt_new_with_options(&options, std::ptr::null_mut()) },
                 ffi::NULL_ARGUMENT,
             ),
             3 => {
-                options.version = if u32::from(value) == ffi::OPTIONS_VERSION {
-                    u32::MAX
-                } else {
-                    u32::from(value)
+                options.version = match u32::from(value) {
+                    known if ffi::KNOWN_OPTIONS_VERSIONS.contains(&known) => u32::MAX,
+                    other => other,
                 };
                 (
+                    // SAFETY: readable options and a writable out pointer.
                     unsafe { ffi::nt_new_with_options(&options, &mut out) },
                     ffi::INVALID_ARGUMENT,
                 )
@@ -1367,18 +1943,21 @@ impl<'a> Harness<'a> {
             4 => {
                 options.log_level = [0, 5, 6, u32::MAX][usize::from(value) % 4];
                 (
+                    // SAFETY: readable options and a writable out pointer.
                     unsafe { ffi::nt_new_with_options(&options, &mut out) },
                     ffi::INVALID_ARGUMENT,
                 )
             }
             5 => {
-                options.pick_mode = 2 + u32::from(value);
+                options.pick_mode = ffi::PICK_MODES + u32::from(value);
                 (
+                    // SAFETY: readable options and a writable out pointer.
                     unsafe { ffi::nt_new_with_options(&options, &mut out) },
                     ffi::INVALID_ARGUMENT,
                 )
             }
             6 => (
+                // SAFETY: a callback valid for the harness's lifetime and a NULL out pointer.
                 unsafe { ffi::nt_new(Some(on_leave), self.user_data(), std::ptr::null_mut()) },
                 ffi::NULL_ARGUMENT,
             ),
@@ -1392,12 +1971,15 @@ impl<'a> Harness<'a> {
                 options.on_event = Some(count_event);
                 options.on_leave = Some(count_leave);
                 options.event_user_data = (&calls as *const Cell<u32>).cast_mut().cast();
+                // SAFETY: valid options whose user data (`calls`) outlives the tracker, which
+                // is freed below; a writable out pointer.
                 let status = unsafe { ffi::nt_new_with_options(&options, &mut out) };
                 self.returned(&what, status);
                 ensure!(
                     status == ffi::OK && out != sentinel && !out.is_null(),
                     "{what}: {status}"
                 );
+                // SAFETY: the tracker just created and a C string.
                 let status = unsafe { ffi::nt_mark_present(out, c"alice".as_ptr(), 7) };
                 self.returned(&what, status);
                 ensure!(
@@ -1416,6 +1998,93 @@ impl<'a> Harness<'a> {
             "{what}: status {status}, expected {expected}"
         );
         ensure!(out == sentinel, "{what}: output written on failure");
+    }
+
+    /// nt_report_callback_error from inside a callback: kept if it is the first error of
+    /// the outermost call, refused (CALLBACK_FAILED) otherwise.
+    fn report_error(&self) {
+        let token = 0x5EED_0000 + self.tokens.get() + 1;
+        self.tokens.set(self.tokens.get() + 1);
+        // SAFETY: our tracker.
+        let status = unsafe { ffi::nt_report_callback_error(self.ptr(), token) };
+        let what = format!("nt_report_callback_error({token:#x})");
+        let expected = match self.reported.get() {
+            None => ffi::OK,
+            Some(_) => ffi::CALLBACK_FAILED,
+        };
+        self.returned(&what, status);
+        self.note(|| format!("{what}: status {status}"));
+        ensure!(
+            status == expected,
+            "{what}: status {status}, expected {expected}"
+        );
+        if status == ffi::OK {
+            self.reported.set(Some(token));
+        }
+        self.count(|c| c.callback_errors_reported += 1);
+    }
+
+    /// nt_free from inside one of the tracker's callbacks: refused, the tracker stays, an
+    /// ERROR log line follows the events still due.
+    fn free_in_callback(&self) {
+        let logs_before = self.error_logs.get();
+        // SAFETY: our tracker, which the library must refuse to free here (if it did, the
+        // next call would touch freed memory, which ASan, Miri or valgrind reports).
+        unsafe { ffi::nt_free(self.ptr()) };
+        self.failed_calls.set(self.failed_calls.get() + 1);
+        self.frees_refused.set(self.frees_refused.get() + 1);
+        self.count(|c| c.frees_refused_in_callbacks += 1);
+        self.note(|| "nt_free in a callback (refused)".to_owned());
+        ensure!(
+            last_error().contains("nt_free() called from inside"),
+            "nt_free in a callback: last error {:?}",
+            last_error()
+        );
+        ensure!(
+            self.error_logs.get() == logs_before,
+            "nt_free in a callback: the ERROR line came at once, not after the events due"
+        );
+        self.check_all();
+    }
+
+    /// This thread's departures list (nt_departed_nicks), fetched with the two-call pattern.
+    fn departed_nicks(&self) -> Vec<u8> {
+        let mut len = UNTOUCHED as usize;
+        // SAFETY: capacity 0 with a NULL buffer is allowed; a writable length.
+        let status = unsafe { ffi::nt_departed_nicks(std::ptr::null_mut(), 0, &mut len) };
+        self.returned("nt_departed_nicks", status);
+        ensure!(
+            status
+                == if len == 0 {
+                    ffi::OK
+                } else {
+                    ffi::BUFFER_TOO_SMALL
+                },
+            "nt_departed_nicks(capacity 0): status {status}, length {len}"
+        );
+        let mut buffer = vec![0u8; len];
+        let mut again = UNTOUCHED as usize;
+        // SAFETY: `len` writable bytes and a writable length.
+        let status = unsafe { ffi::nt_departed_nicks(buffer.as_mut_ptr().cast(), len, &mut again) };
+        self.returned("nt_departed_nicks", status);
+        ensure!(
+            status == ffi::OK && again == len,
+            "nt_departed_nicks: status {status}, length {again} for {len}"
+        );
+        buffer
+    }
+
+    /// Compares nt_departed_nicks with the departures of the latest call that reports them.
+    fn check_departed(&self, what: &str) {
+        self.count(|c| c.departures_checked += 1);
+        let actual = self.departed_nicks();
+        let expected = self.departed.borrow().clone();
+        ensure!(
+            actual == expected,
+            "{what}: nt_departed_nicks {:?}, expected {:?}",
+            String::from_utf8_lossy(&actual),
+            String::from_utf8_lossy(&expected)
+        );
     }
 
     // ----- callbacks -----
@@ -1441,30 +2110,49 @@ impl<'a> Harness<'a> {
     /// Checks one callback invocation against the next one expected of the running call.
     fn received(&self, delivery: Delivered) {
         self.note(|| format!("callback {delivery:?}"));
-        let expected = self
-            .frames
-            .borrow_mut()
-            .last_mut()
-            .and_then(VecDeque::pop_front);
+        ensure!(
+            self.delivering.get(),
+            "callback {delivery:?} outside any call that delivers"
+        );
+        let expected = self.queue.borrow_mut().pop_front();
         ensure!(
             expected.as_ref() == Some(&delivery),
             "callback {delivery:?}, expected {expected:?}"
         );
+        if let Delivered::Event(_, seq) = delivery {
+            let last = self.last_seq_delivered.replace(seq);
+            ensure!(seq == last + 1, "event #{seq} delivered after #{last}");
+        }
     }
 
-    /// What a callback does besides checking what it received, decided by the next byte.
+    /// What a callback does besides checking what it received, decided by the next byte
+    /// (`% 16`): 0-2 and 13-15 nothing, 3-4 compare everything, 5 a pick, 6-7 a nested
+    /// operation (if the setup allows), 8-9 report an error, 10 try nt_free (refused), 11
+    /// compare the departures list, 12 nt_take_callback_error (nothing to take here).
     fn maybe_reenter(&self) {
         let reentrancy = self.setup.get().reentrancy;
         if reentrancy == 0 {
             return;
         }
-        match self.byte() % 8 {
-            0..=2 => {}
+        let choice = self.byte() % 16;
+        self.note(|| format!("  callback does {choice}"));
+        match choice {
+            0..=2 | 13..=15 => {}
             3 | 4 => {
                 self.count(|c| c.nested_checks += 1);
                 self.check_all();
             }
             5 => self.pick(),
+            8 | 9 => self.report_error(),
+            10 => self.free_in_callback(),
+            11 => self.check_departed("departures in a callback"),
+            12 => {
+                let taken = ffi_take_callback_error();
+                ensure!(
+                    taken == 0,
+                    "nt_take_callback_error() in a callback gave {taken:#x}"
+                );
+            }
             _ if reentrancy >= 2 && self.depth.get() < MAX_DEPTH => {
                 self.count(|c| c.nested_operations += 1);
                 self.nested.set(self.nested.get() + 1);
@@ -1651,13 +2339,13 @@ fn to_stats(stats: ffi::Stats) -> Stats {
     }
 }
 
-/// The callback invocations `events` make with this setup, in order: per event, the event
-/// callback, then for a leave the leave callback.
-fn delivered(setup: Setup, events: &[ModelEvent]) -> Frame {
+/// The callback invocations `events`, numbered from `first_seq`, make with this setup, in
+/// order: per event, the event callback, then for a leave the leave callback.
+fn delivered(setup: Setup, events: &[ModelEvent], first_seq: u64) -> Frame {
     let mut frame = Frame::new();
-    for event in events {
+    for (seq, event) in (first_seq..).zip(events) {
         if setup.on_event {
-            frame.push_back(Delivered::Event(event.clone()));
+            frame.push_back(Delivered::Event(event.clone(), seq));
         }
         if setup.on_leave && event.kind == EventKind::Leave {
             frame.push_back(Delivered::Leave(event.nick.clone()));
@@ -1671,6 +2359,12 @@ fn describe(expect: &Expect) -> String {
         Expect::Rejected(status) => format!("status {status}"),
         Expect::Model { outcome } => format!("{outcome:?}"),
     }
+}
+
+/// nt_take_callback_error().
+fn ffi_take_callback_error() -> usize {
+    // SAFETY: no arguments; it only reads this thread's slot.
+    unsafe { ffi::nt_take_callback_error() }
 }
 
 /// This thread's last-error message.
@@ -1717,11 +2411,13 @@ unsafe extern "C" fn on_event(user_data: *mut c_void, event: *const ffi::Event) 
         };
         // SAFETY: the library passes a NUL-terminated nick.
         let nick = unsafe { callback_nick(event.nick) };
-        h.received(Delivered::Event(ModelEvent {
+        let seq = event.seq;
+        let event = ModelEvent {
             kind,
             nick,
             directory: event.directory,
-        }));
+        };
+        h.received(Delivered::Event(event, seq));
         h.maybe_reenter();
     });
 }
@@ -1742,6 +2438,9 @@ unsafe extern "C" fn on_log(user_data: *mut c_void, level: u32, message: *const 
     let h = unsafe { harness(user_data) };
     h.in_callback(|| {
         h.count(|c| c.logs += 1);
+        if level == ffi::LOG_ERROR {
+            h.error_logs.set(h.error_logs.get() + 1);
+        }
         let enabled = h.setup.get().log_level;
         ensure!(
             (1..=enabled).contains(&level),
@@ -1756,6 +2455,7 @@ unsafe extern "C" fn on_log(user_data: *mut c_void, level: u32, message: *const 
             message.is_ok_and(|m| !m.is_empty() && !m.chars().any(char::is_control)),
             "log message {message:?}"
         );
+        h.note(|| format!("log {level}: {}", message.unwrap_or("?")));
         h.maybe_reenter();
     });
 }
@@ -1771,6 +2471,7 @@ unsafe extern "C" fn visit(user_data: *mut c_void, nick: *const c_char) {
             .borrow_mut()
             .last_mut()
             .and_then(VecDeque::pop_front);
+        h.note(|| format!("visit {nick}"));
         ensure!(
             expected.as_ref() == Some(&nick),
             "visited {nick}, expected {expected:?}"
