@@ -75,7 +75,7 @@
 /**
  * Minor version of the header.
  */
-#define NT_VERSION_MINOR 2
+#define NT_VERSION_MINOR 3
 
 /**
  * Patch version of the header.
@@ -530,7 +530,7 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The library's version as "MAJOR.MINOR.PATCH", e.g. "0.2.0". Static; never NULL.
+ * The library's version as "MAJOR.MINOR.PATCH", e.g. "0.3.0". Static; never NULL.
  *
  * Returns a string rather than a status because it cannot fail.
  */

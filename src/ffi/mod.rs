@@ -31,7 +31,7 @@ use boundary::catch_panic;
 /// running against a different library than it was compiled with.
 pub const NT_VERSION_MAJOR: u32 = 0;
 /// Minor version of the header.
-pub const NT_VERSION_MINOR: u32 = 2;
+pub const NT_VERSION_MINOR: u32 = 3;
 /// Patch version of the header.
 pub const NT_VERSION_PATCH: u32 = 0;
 
@@ -62,7 +62,7 @@ const VERSION: &CStr =
         Err(_) => panic!("the package version contains a NUL byte"),
     };
 
-/// The library's version as "MAJOR.MINOR.PATCH", e.g. "0.2.0". Static; never NULL.
+/// The library's version as "MAJOR.MINOR.PATCH", e.g. "0.3.0". Static; never NULL.
 ///
 /// Returns a string rather than a status because it cannot fail.
 #[unsafe(no_mangle)]
