@@ -593,7 +593,9 @@ nt_status nt_options_init(nt_options *options, uint32_t version);
  *
  * Returns NT_STATUS_NULL_ARGUMENT, an NT_STATUS_NICK_* code for an invalid nick, or
  * NT_STATUS_NICK_LIMIT / NT_STATUS_DIRECTORY_LIMIT if a new nick or directory would exceed
- * the tracker's limits; the tracker is then unchanged. NT_STATUS_CALLBACK_FAILED: the
+ * the tracker's limits, NT_STATUS_CLOCK_WENT_BACKWARDS if the report needed the time (any
+ * report but an ignored "gone") and the clock read earlier than before; the tracker is then
+ * unchanged. NT_STATUS_CALLBACK_FAILED: the
  * report was recorded and its event delivered, and a callback reported an error
  * (nt_report_callback_error()).
  */
@@ -644,8 +646,9 @@ nt_status nt_remove_directory(nt_tracker *tracker, uint64_t directory, size_t *o
  * becomes known in the given state; setting the state it already has does nothing.
  *
  * Returns NT_STATUS_NULL_ARGUMENT if `tracker` is NULL, NT_STATUS_DIRECTORY_LIMIT if an
- * unknown directory would exceed the tracker's limit, NT_STATUS_CALLBACK_FAILED as for
- * nt_update().
+ * unknown directory would exceed the tracker's limit, NT_STATUS_CLOCK_WENT_BACKWARDS if a
+ * disconnection needed the time (with `disconnected_hold_ms` set) and the clock read earlier
+ * than before (nothing changed), NT_STATUS_CALLBACK_FAILED as for nt_update().
  */
 nt_status nt_set_directory_connected(nt_tracker *tracker, uint64_t directory, bool connected);
 
@@ -660,8 +663,10 @@ nt_status nt_set_directory_connected(nt_tracker *tracker, uint64_t directory, bo
  *
  * All or nothing: a bad nick (named, e.g. "nicks[3]: nick is empty"), a buffer not ending with
  * a NUL or holding another number of nicks than `count` (NT_STATUS_INVALID_ARGUMENT), or new
- * nicks (those reported present, counted once) beyond the nick limit refuse the whole batch.
- * `nicks` and `present` may be NULL when `len` and `count` are 0.
+ * nicks (those reported present, counted once) beyond the nick limit refuse the whole batch,
+ * as does NT_STATUS_CLOCK_WENT_BACKWARDS if an entry needed the time (any but an ignored
+ * "gone") and the clock read earlier than before. NT_STATUS_CALLBACK_FAILED as for
+ * nt_update(). `nicks` and `present` may be NULL when `len` and `count` are 0.
  */
 nt_status nt_update_batch(nt_tracker *tracker,
                           uint64_t directory,
@@ -677,7 +682,8 @@ nt_status nt_update_batch(nt_tracker *tracker,
  * longer than the hold are removed. Nothing expires except in this call: call it as often
  * as the expiry should be precise (say every second). Leaves are delivered as for any
  * change of many nicks; `out_gone_count` (may be NULL) receives how many left, and
- * nt_departed_nicks() their names.
+ * nt_departed_nicks() their names. A directory removed for its hold is logged at
+ * NT_LOG_LEVEL_INFO, as nt_remove_directory() logs a removal.
  *
  * Cost: proportional to what is due (each deadline is kept in a queue in deadline order),
  * plus a logarithmic factor, not to the number of nicks held.
@@ -752,7 +758,8 @@ nt_status nt_peerlist_begin(nt_tracker *tracker, uint64_t directory);
  * stays open.
  *
  * Cost: about that of one nt_update() per nick. Returns NT_STATUS_NO_SNAPSHOT if no
- * peerlist is open on `directory`, and otherwise the errors of nt_sync_peerlist_packed().
+ * peerlist is open on `directory`, and otherwise the errors of nt_sync_peerlist_packed()
+ * (NT_STATUS_CLOCK_WENT_BACKWARDS included).
  */
 nt_status nt_peerlist_add(nt_tracker *tracker, uint64_t directory, const char *nicks, size_t len);
 
@@ -764,7 +771,9 @@ nt_status nt_peerlist_add(nt_tracker *tracker, uint64_t directory, const char *n
  * nt_departed_nicks() their names.
  *
  * Cost: one pass over the nicks `directory` has reported. Returns NT_STATUS_NO_SNAPSHOT if no
- * peerlist is open on `directory`; NT_STATUS_CALLBACK_FAILED as for nt_update().
+ * peerlist is open on `directory`, NT_STATUS_CLOCK_WENT_BACKWARDS if the clock read earlier
+ * than before (the peerlist stays open, nothing changed); NT_STATUS_CALLBACK_FAILED as for
+ * nt_update().
  */
 nt_status nt_peerlist_commit(nt_tracker *tracker, uint64_t directory, size_t *out_gone_count);
 

@@ -23,7 +23,9 @@ use crate::presence::Nick;
 ///
 /// Returns NT_STATUS_NULL_ARGUMENT, an NT_STATUS_NICK_* code for an invalid nick, or
 /// NT_STATUS_NICK_LIMIT / NT_STATUS_DIRECTORY_LIMIT if a new nick or directory would exceed
-/// the tracker's limits; the tracker is then unchanged. NT_STATUS_CALLBACK_FAILED: the
+/// the tracker's limits, NT_STATUS_CLOCK_WENT_BACKWARDS if the report needed the time (any
+/// report but an ignored "gone") and the clock read earlier than before; the tracker is then
+/// unchanged. NT_STATUS_CALLBACK_FAILED: the
 /// report was recorded and its event delivered, and a callback reported an error
 /// (nt_report_callback_error()).
 #[unsafe(no_mangle)]
@@ -133,8 +135,9 @@ pub unsafe extern "C" fn nt_remove_directory(
 /// becomes known in the given state; setting the state it already has does nothing.
 ///
 /// Returns NT_STATUS_NULL_ARGUMENT if `tracker` is NULL, NT_STATUS_DIRECTORY_LIMIT if an
-/// unknown directory would exceed the tracker's limit, NT_STATUS_CALLBACK_FAILED as for
-/// nt_update().
+/// unknown directory would exceed the tracker's limit, NT_STATUS_CLOCK_WENT_BACKWARDS if a
+/// disconnection needed the time (with `disconnected_hold_ms` set) and the clock read earlier
+/// than before (nothing changed), NT_STATUS_CALLBACK_FAILED as for nt_update().
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nt_set_directory_connected(
     tracker: *mut nt_tracker,
@@ -171,8 +174,10 @@ pub unsafe extern "C" fn nt_set_directory_connected(
 ///
 /// All or nothing: a bad nick (named, e.g. "nicks[3]: nick is empty"), a buffer not ending with
 /// a NUL or holding another number of nicks than `count` (NT_STATUS_INVALID_ARGUMENT), or new
-/// nicks (those reported present, counted once) beyond the nick limit refuse the whole batch.
-/// `nicks` and `present` may be NULL when `len` and `count` are 0.
+/// nicks (those reported present, counted once) beyond the nick limit refuse the whole batch,
+/// as does NT_STATUS_CLOCK_WENT_BACKWARDS if an entry needed the time (any but an ignored
+/// "gone") and the clock read earlier than before. NT_STATUS_CALLBACK_FAILED as for
+/// nt_update(). `nicks` and `present` may be NULL when `len` and `count` are 0.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nt_update_batch(
     tracker: *mut nt_tracker,
@@ -204,7 +209,8 @@ pub unsafe extern "C" fn nt_update_batch(
 /// longer than the hold are removed. Nothing expires except in this call: call it as often
 /// as the expiry should be precise (say every second). Leaves are delivered as for any
 /// change of many nicks; `out_gone_count` (may be NULL) receives how many left, and
-/// nt_departed_nicks() their names.
+/// nt_departed_nicks() their names. A directory removed for its hold is logged at
+/// NT_LOG_LEVEL_INFO, as nt_remove_directory() logs a removal.
 ///
 /// Cost: proportional to what is due (each deadline is kept in a queue in deadline order),
 /// plus a logarithmic factor, not to the number of nicks held.
@@ -219,7 +225,20 @@ pub unsafe extern "C" fn nt_expire(
     call(|| {
         // SAFETY: per the contract, a live tracker from nt_new.
         let tracker = unsafe { borrow(tracker, "tracker")? };
-        let batch = tracker.change(|state| state.expire())?;
+        let expired = tracker.locked(|state| match state.expire() {
+            Ok(events) => {
+                let batch = Batch::of(events);
+                Ok((batch, state.removed_by_last_expire().to_vec()))
+            }
+            Err(refusal) => Err(refusal),
+        })?;
+        let (mut batch, removed) = expired.map_err(|refusal| tracker.refused(refusal.into()))?;
+        for directory in removed {
+            // Logged as nt_remove_directory() logs a removal, with the reason.
+            batch.log(&tracker.listeners, nt_log_level::Info, || {
+                format!("directory {directory} removed: disconnected for longer than the hold")
+            });
+        }
         write_count(out_gone_count, batch.events().leaves());
         deliver_with_departures(tracker, batch)
     })

@@ -96,7 +96,8 @@ pub unsafe extern "C" fn nt_peerlist_begin(tracker: *mut nt_tracker, directory: 
 /// stays open.
 ///
 /// Cost: about that of one nt_update() per nick. Returns NT_STATUS_NO_SNAPSHOT if no
-/// peerlist is open on `directory`, and otherwise the errors of nt_sync_peerlist_packed().
+/// peerlist is open on `directory`, and otherwise the errors of nt_sync_peerlist_packed()
+/// (NT_STATUS_CLOCK_WENT_BACKWARDS included).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nt_peerlist_add(
     tracker: *mut nt_tracker,
@@ -120,7 +121,9 @@ pub unsafe extern "C" fn nt_peerlist_add(
 /// nt_departed_nicks() their names.
 ///
 /// Cost: one pass over the nicks `directory` has reported. Returns NT_STATUS_NO_SNAPSHOT if no
-/// peerlist is open on `directory`; NT_STATUS_CALLBACK_FAILED as for nt_update().
+/// peerlist is open on `directory`, NT_STATUS_CLOCK_WENT_BACKWARDS if the clock read earlier
+/// than before (the peerlist stays open, nothing changed); NT_STATUS_CALLBACK_FAILED as for
+/// nt_update().
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nt_peerlist_commit(
     tracker: *mut nt_tracker,

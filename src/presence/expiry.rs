@@ -37,6 +37,8 @@ pub(crate) struct Expiries {
     next_gone: u64,
     /// Disconnections, in deadline order, with the time of the disconnection they are for.
     disconnected: VecDeque<(u64, (DirectoryKey, u32), u64)>,
+    /// The directories the last [`NickTracker::expire`] removed, for the caller to log.
+    removed: Vec<DirectoryId>,
 }
 
 impl Expiries {
@@ -48,6 +50,7 @@ impl Expiries {
             pending: HashMap::new(),
             next_gone: 0,
             disconnected: VecDeque::new(),
+            removed: Vec::new(),
         }
     }
 
@@ -133,6 +136,7 @@ impl NickTracker {
     pub fn expire(&mut self) -> Result<&Events, ChangeError> {
         self.ledger.begin();
         let now = self.time.now()?;
+        self.expiries.removed.clear();
         while let Some((nick_key, directory_key)) = self.expiries.next_gone(now) {
             let position = self.nicks[nick_key]
                 .position(directory_key)
@@ -151,10 +155,17 @@ impl NickTracker {
                 && !entry.connected
                 && entry.disconnected_at == at
             {
+                self.expiries.removed.push(entry.id);
                 self.remove_known_directory(key);
             }
         }
         Ok(self.ledger.finish(Order::LeavesByFirstSeen))
+    }
+
+    /// The directories that the last [`NickTracker::expire`] removed (disconnected for
+    /// longer than the hold), in the order it removed them.
+    pub fn removed_by_last_expire(&self) -> &[DirectoryId] {
+        &self.expiries.removed
     }
 
     /// A presence deadline came: the pair becomes gone if not seen since `now - ttl`, else
@@ -290,6 +301,29 @@ mod tests {
     }
 
     #[test]
+    fn times_keep_all_64_bits() {
+        // A clock may start anywhere: times near 2^64 are kept and refreshed exactly.
+        let expiry = Expiry {
+            presence_ttl_ms: Some(60_000),
+            ..Expiry::default()
+        };
+        let (mut tracker, clock) = tracker_at_zero(with(expiry));
+        let start = 1 << 63;
+        clock.set(start);
+        tracker.mark_present(nick("a"), 1).unwrap();
+        clock.set(start + 50_000);
+        tracker.mark_present(nick("a"), 1).unwrap();
+        assert_eq!(tracker.last_seen("a", 1), Some(start + 50_000));
+        clock.set(start + 70_000);
+        assert!(tracker.expire().unwrap().is_empty(), "refreshed 20 s ago");
+        clock.set(start + 110_000);
+        assert_eq!(tracker.expire().unwrap().len(), 1);
+        clock.set(u64::MAX - 1);
+        tracker.mark_present(nick("b"), 1).unwrap();
+        assert_eq!(tracker.last_seen_anywhere("b"), Some(u64::MAX - 1));
+    }
+
+    #[test]
     fn a_gone_report_waits_out_its_grace_and_a_present_report_voids_it() {
         let expiry = Expiry {
             gone_grace_ms: Some(50),
@@ -337,8 +371,15 @@ mod tests {
         clock.set(1000);
         assert!(tracker.expire().unwrap().is_empty(), "a had left already");
         assert_eq!(tracker.directory_stats(1), None);
+        assert_eq!(
+            tracker.removed_by_last_expire(),
+            [1],
+            "for the caller's log"
+        );
         assert_eq!(tracker.stats().nicks, 1);
         assert!(tracker.is_active("b"));
+        tracker.expire().unwrap();
+        assert!(tracker.removed_by_last_expire().is_empty());
     }
 
     #[test]

@@ -40,24 +40,46 @@ pub(crate) struct NickRecord {
 /// A nick's link to one directory that reported it (16 bytes: a nick has one per directory).
 pub(crate) struct Report {
     pub directory: DirectoryKey,
-    /// Index of the nick's entry in that directory's `members`.
-    pub slot: u32,
-    /// Three things in one word, since there is one report per (nick, directory) pair:
-    /// whether the directory's latest report says present (counted only while connected),
-    /// whether the pair has a presence deadline queued (with a presence TTL set), and when
-    /// the directory last reported the nick present, in clock milliseconds (up to 2^62),
-    /// unless a later peerlist listed it: see
-    /// [`NickTracker::last_seen`](super::NickTracker::last_seen).
-    word: u64,
+    /// The index of the nick's entry in that directory's `members` ([`MAX_SLOT`] at most),
+    /// and two flags in its top bits: whether the directory's latest report says present
+    /// (counted only while connected), and whether the pair has a presence deadline queued
+    /// (with a presence TTL set). Packed, since there is one report per (nick, directory)
+    /// pair, so that the time below keeps all 64 bits.
+    slot_and_flags: u32,
+    /// When the directory last reported the nick present, in clock milliseconds, unless a
+    /// later peerlist listed it: see [`NickTracker::last_seen`](super::NickTracker::last_seen).
+    last_seen: u64,
 }
 
-const PRESENT: u64 = 1 << 63;
-const TTL_QUEUED: u64 = 1 << 62;
-const TIME: u64 = TTL_QUEUED - 1;
+const PRESENT: u32 = 1 << 31;
+const TTL_QUEUED: u32 = 1 << 30;
+
+/// The most members a directory can have (2^30, a billion: far beyond memory, about 100 GB a
+/// billion pairs): the top two bits of a report's slot are its flags.
+pub(crate) const MAX_SLOT: u32 = TTL_QUEUED - 1;
 
 impl Report {
+    fn new(directory: DirectoryKey, slot: u32) -> Self {
+        assert!(slot <= MAX_SLOT, "a directory has at most 2^30 members");
+        Report {
+            directory,
+            slot_and_flags: slot,
+            last_seen: 0,
+        }
+    }
+
+    /// Where the nick's entry is in its directory's `members`.
+    pub fn slot(&self) -> u32 {
+        self.slot_and_flags & MAX_SLOT
+    }
+
+    pub fn set_slot(&mut self, slot: u32) {
+        assert!(slot <= MAX_SLOT, "a directory has at most 2^30 members");
+        self.slot_and_flags = (self.slot_and_flags & !MAX_SLOT) | slot;
+    }
+
     pub fn present(&self) -> bool {
-        self.word & PRESENT != 0
+        self.slot_and_flags & PRESENT != 0
     }
 
     pub fn set_present(&mut self, present: bool) {
@@ -65,7 +87,7 @@ impl Report {
     }
 
     pub fn ttl_queued(&self) -> bool {
-        self.word & TTL_QUEUED != 0
+        self.slot_and_flags & TTL_QUEUED != 0
     }
 
     pub fn set_ttl_queued(&mut self, queued: bool) {
@@ -73,26 +95,24 @@ impl Report {
     }
 
     pub fn last_seen(&self) -> u64 {
-        self.word & TIME
+        self.last_seen
     }
 
     /// The directory reported or listed the nick present at `now`.
     pub fn saw(&mut self, now: u64) {
-        self.word = (self.word & !TIME) | now.min(TIME);
+        self.last_seen = now;
     }
 
     /// The directory listed the nick at `then`, which may be earlier than its last report.
     pub fn saw_at_least(&mut self, then: u64) {
-        if then > self.last_seen() {
-            self.saw(then);
-        }
+        self.last_seen = self.last_seen.max(then);
     }
 
-    fn set_flag(&mut self, flag: u64, on: bool) {
-        self.word = if on {
-            self.word | flag
+    fn set_flag(&mut self, flag: u32, on: bool) {
+        self.slot_and_flags = if on {
+            self.slot_and_flags | flag
         } else {
-            self.word & !flag
+            self.slot_and_flags & !flag
         };
     }
 }
@@ -171,11 +191,7 @@ impl NickRecord {
             // Most nicks are seen through one directory or two: no room for four to start.
             self.reports.reserve_exact(1);
         }
-        self.reports.push(Report {
-            directory,
-            slot,
-            word: 0,
-        });
+        self.reports.push(Report::new(directory, slot));
         self.reports.len() - 1
     }
 
@@ -256,26 +272,25 @@ mod tests {
     }
 
     #[test]
-    fn a_report_keeps_its_flags_and_time_apart() {
-        let mut report = Report {
-            directory: 1,
-            slot: 2,
-            word: 0,
-        };
+    fn a_report_keeps_its_slot_flags_and_time_apart() {
+        let mut report = Report::new(1, 2);
         report.set_present(true);
         report.saw(40);
         report.set_ttl_queued(true);
         report.saw_at_least(30);
         assert_eq!(
-            (report.present(), report.ttl_queued(), report.last_seen()),
-            (true, true, 40)
+            (report.slot(), report.present(), report.ttl_queued()),
+            (2, true, true)
         );
-        report.saw(u64::MAX);
+        assert_eq!(report.last_seen(), 40);
+        report.saw(u64::MAX); // every time a clock may read
         report.set_present(false);
+        report.set_slot(MAX_SLOT);
         assert_eq!(
-            (report.present(), report.ttl_queued(), report.last_seen()),
-            (false, true, TIME)
+            (report.slot(), report.present(), report.ttl_queued()),
+            (MAX_SLOT, false, true)
         );
+        assert_eq!(report.last_seen(), u64::MAX);
         assert_eq!(std::mem::size_of::<Report>(), 16);
     }
 

@@ -180,17 +180,40 @@ impl NickTracker {
             let new = self.count_unknown(reported.map(|(nick, _)| nick));
             self.config.limits.check_nicks(self.nicks.len(), new)?;
         }
-        let now = self.time.now()?;
-        let directory_key = known_directory.unwrap_or_else(|| self.insert_directory(directory));
+        let mut directory_key = known_directory;
+        let mut now = None;
         for (nick, &present) in list.iter().zip(present) {
+            // A gone report for a pair without a report is ignored, as by `mark_gone`.
+            let gone = match (present, directory_key) {
+                (true, _) => None,
+                (false, None) => continue,
+                (false, Some(directory_key)) => {
+                    let Some(nick_key) = self.find_nick(nick.as_str()) else {
+                        continue;
+                    };
+                    let Some(position) = self.nicks[nick_key].position(directory_key) else {
+                        continue;
+                    };
+                    Some((nick_key, position))
+                }
+            };
+            // The first report that counts reads the clock: the ones before it changed
+            // nothing, so a refusal still leaves the tracker as it was.
+            let now = match now {
+                Some(now) => now,
+                None => *now.insert(self.time.now()?),
+            };
+            let directory_key =
+                *directory_key.get_or_insert_with(|| self.insert_directory(directory));
             self.directories[directory_key].note_report(now);
-            if present {
-                let nick_key = self.find_or_insert_nick(nick);
-                self.report_present(nick_key, directory_key, now);
-            } else if let Some(nick_key) = self.find_nick(nick.as_str())
-                && let Some(position) = self.nicks[nick_key].position(directory_key)
-            {
-                self.report_gone(nick_key, directory_key, position, now);
+            match gone {
+                None => {
+                    let nick_key = self.find_or_insert_nick(nick);
+                    self.report_present(nick_key, directory_key, now);
+                }
+                Some((nick_key, position)) => {
+                    self.report_gone(nick_key, directory_key, position, now);
+                }
             }
         }
         Ok(self.ledger.finish(Order::AsHappened))
@@ -249,7 +272,7 @@ impl NickTracker {
         directory_key: DirectoryKey,
         position: usize,
     ) {
-        let slot = self.nicks[nick_key].reports[position].slot;
+        let slot = self.nicks[nick_key].reports[position].slot();
         let directory = &mut self.directories[directory_key];
         if let Some(stamp) = directory.snapshot {
             directory.members[slot as usize].sync_stamp = stamp;
@@ -310,7 +333,9 @@ impl NickTracker {
     /// the position of the new report in the nick's reports.
     pub(super) fn add_report(&mut self, nick_key: NickKey, directory_key: DirectoryKey) -> usize {
         let directory = &mut self.directories[directory_key];
-        let slot = u32::try_from(directory.members.len()).expect("u32::MAX members");
+        // A directory of 2^30 members would hold about 100 GB; past it, a panic (poisoning
+        // the tracker), as for 2^32 nicks in the slab.
+        let slot = u32::try_from(directory.members.len()).expect("2^30 members at most");
         directory.members.push(Member {
             nick: nick_key,
             sync_stamp: 0,
@@ -432,13 +457,13 @@ impl NickTracker {
             directory.memo.note_forgotten(nick_key);
             self.expiries.cancel_gone(nick_key, report.directory);
             let members = &mut directory.members;
-            members.swap_remove(report.slot as usize);
-            if let Some(moved) = members.get(report.slot as usize) {
+            members.swap_remove(report.slot() as usize);
+            if let Some(moved) = members.get(report.slot() as usize) {
                 let moved = &mut self.nicks[moved.nick];
                 let position = moved
                     .position(report.directory)
                     .expect("a member has a report");
-                moved.reports[position].slot = report.slot;
+                moved.reports[position].set_slot(report.slot());
             }
         }
         let hash = self.index.hash(record.name.as_bytes());
@@ -784,6 +809,31 @@ mod tests {
         );
         let stats = tracker.directory_stats(1).unwrap();
         assert_eq!((stats.reports, stats.nicks), (5, 1));
+    }
+
+    #[test]
+    fn a_batch_ignores_gone_reports_as_mark_gone_does() {
+        let (mut tracker, clock) = crate::presence::testing::tracker_at_zero(Config::default());
+        clock.set(10);
+        present(&mut tracker, "a", 1);
+        present(&mut tracker, "b", 2);
+        clock.set(5); // back: refuses only what needs the time
+        // Gone reports for pairs without a report: not counted, no time needed.
+        assert!(tracker.mark_gone(nick("b"), 1).unwrap().is_empty());
+        let ignored = tracker.apply_reports(1, b"zz\0b\0", &[false, false]);
+        assert!(ignored.unwrap().is_empty());
+        let stats = tracker.directory_stats(1).unwrap();
+        assert_eq!((stats.reports, stats.last_report_at), (1, Some(10)));
+        let counted = tracker.apply_reports(1, b"zz\0a\0", &[false, false]);
+        let backwards = ChangeError::ClockWentBackwards { last: 10, now: 5 };
+        assert_eq!(counted.unwrap_err(), backwards);
+        clock.set(20);
+        let events = tracker
+            .apply_reports(1, b"zz\0a\0", &[false, false])
+            .unwrap();
+        assert_eq!(summary(events), [("leave", "a".into(), 1)]);
+        let stats = tracker.directory_stats(1).unwrap();
+        assert_eq!((stats.reports, stats.last_report_at), (2, Some(20)));
     }
 
     #[test]

@@ -378,12 +378,21 @@ impl ReferenceModel {
             let held = self.nicks.len();
             refusals.push(LimitError::Nicks { held, limit }.into());
         }
-        if self.time < self.last_reading {
+        // Reports that count (present ones, and gone ones for a nick the directory has a
+        // status for) read the clock; with none, the batch changes nothing and needs no time.
+        let counts = adds
+            || reports
+                .iter()
+                .any(|&(nick, _)| self.status(nick, directory).is_some());
+        if counts && self.time < self.last_reading {
             let (last, now) = (self.last_reading, self.time);
             refusals.push(ChangeError::ClockWentBackwards { last, now });
         }
         if !refusals.is_empty() {
             return Err(Refusal(refusals));
+        }
+        if !counts {
+            return Ok(Vec::new());
         }
         self.last_reading = self.time;
         let mut change = Change::default();
@@ -391,8 +400,7 @@ impl ReferenceModel {
         let mut events = Vec::new();
         for &(nick, present) in reports {
             if !present && self.status(nick, directory).is_none() {
-                self.note_report(&mut change, directory);
-                continue;
+                continue; // ignored, as by `mark_gone`
             }
             let was_active = self.is_active(nick);
             self.report(&mut change, nick, directory, present);

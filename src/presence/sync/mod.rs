@@ -299,7 +299,7 @@ impl NickTracker {
             let position = record
                 .position(directory_key)
                 .expect("a nick of the last peerlist or changed since has a report");
-            let slot = record.reports[position].slot;
+            let slot = record.reports[position].slot();
             if self.directories[directory_key].members[slot as usize].sync_stamp != stamp {
                 self.set_report(nick_key, position, false, Source::OwnPeerlist, now);
             }
@@ -335,7 +335,7 @@ impl NickTracker {
         let position = self.report_position(nick_key, directory_key);
         let report = &mut self.nicks[nick_key].reports[position];
         report.saw(now);
-        let slot = report.slot;
+        let slot = report.slot();
         let member = &mut self.directories[directory_key].members[slot as usize];
         let first = member.sync_stamp != stamp;
         member.sync_stamp = stamp;
