@@ -2,8 +2,9 @@
  * Hostile input: every way a caller (or a peer, through a caller) can hand the library bad
  * data, each refused with its own status, and each refusal checked to leave the tracker
  * exactly as it was: the full observable state (stats, active nicks in order, each nick's
- * directories, the packed active nicks, and the calling thread's departures list and
- * callback error) is serialised before and after and compared.
+ * directories and last-seen time, the packed active nicks, each directory's stats, nicks and
+ * their last-seen times, and the calling thread's departures list and callback error) is
+ * serialised before and after and compared.
  *
  * Out of scope by design: use after nt_free() (undefined behaviour, as for any freed memory;
  * documented in the header), and unwinding out of a callback (longjmp, C++ exceptions).
@@ -42,7 +43,51 @@ static void describe_nick(void *user_data, const char *nick) {
     append(state, "%s:%llu", len, nick);
     for (size_t i = 0; i < len && i < LENGTH(directories); i++)
         append(state, "%s,%llu", directories[i], NULL);
-    append(state, "%s;%llu", 0, NULL);
+    uint64_t seen = 0;
+    CHECK_OK(nt_last_seen_anywhere(state->tracker, nick, &seen));
+    append(state, "%s@%llu;", seen, NULL);
+}
+
+static int compare_ids(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int compare_nicks(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Each directory the tracker knows, in id order, with every field of its stats and its
+ * nicks (in byte order: they come in no particular order), each with its last-seen time. */
+static void describe_directories(struct state_text *state) {
+    uint64_t ids[16];
+    size_t count = 0;
+    CHECK_OK(nt_directories(state->tracker, ids, LENGTH(ids), &count));
+    qsort(ids, count, sizeof ids[0], compare_ids);
+    for (size_t i = 0; i < count; i++) {
+        nt_directory_stats s;
+        CHECK_OK(nt_get_directory_stats(state->tracker, ids[i], &s));
+        append(state, "%s| dir %llu:", ids[i], NULL);
+        append(state, "%s nicks=%llu", s.nicks, NULL);
+        append(state, "%s connected=%llu", s.connected, NULL);
+        append(state, "%s open=%llu", s.snapshot_open, NULL);
+        append(state, "%s last_peerlist=%llu", s.last_peerlist_ms, NULL);
+        append(state, "%s last_report=%llu", s.last_report_ms, NULL);
+        append(state, "%s peerlists=%llu", s.peerlists, NULL);
+        append(state, "%s reports=%llu", s.reports, NULL);
+        char packed[2048];
+        const char *nicks[128];
+        size_t len = 0, n = 0;
+        CHECK_OK(nt_directory_nicks_packed(state->tracker, ids[i], packed, sizeof packed, &len));
+        for (size_t at = 0; at < len && n < LENGTH(nicks); at += strlen(packed + at) + 1)
+            nicks[n++] = packed + at;
+        qsort(nicks, n, sizeof nicks[0], compare_nicks);
+        for (size_t k = 0; k < n; k++) {
+            uint64_t seen = 0;
+            CHECK_OK(nt_last_seen(state->tracker, nicks[k], ids[i], &seen));
+            append(state, " %s@%llu", seen, nicks[k]);
+        }
+    }
 }
 
 /* Appends a packed list of nicks, each followed by ','. */
@@ -52,8 +97,8 @@ static void append_packed(struct state_text *state, const char *packed, size_t l
 }
 
 /* Everything a caller can observe about `tracker`, as one string: its counters, its active
- * nicks in order with their directories (one way, and packed), and this thread's departures
- * list and pending callback error. */
+ * nicks in order with their directories and last-seen times (one way, and packed), each
+ * directory's view, and this thread's departures list and pending callback error. */
 static const char *observe(nt_tracker *tracker, struct state_text *state) {
     nt_stats stats;
     char packed[2048];
@@ -76,6 +121,7 @@ static const char *observe(nt_tracker *tracker, struct state_text *state) {
     append(state, "%sjoins=%llu ", stats.joins, NULL);
     append(state, "%sleaves=%llu | ", stats.leaves, NULL);
     CHECK_OK(nt_for_each_active_nick(tracker, describe_nick, state));
+    describe_directories(state);
     return state->text;
 }
 
@@ -98,8 +144,16 @@ static void count_event(void *user_data, const nt_event *event) {
     events_seen++;
 }
 
+/* The trackers' clock: fake, set by the tests. */
+static uint64_t fake_now;
+
+static uint64_t read_fake_clock(void *user_data) {
+    return *(const uint64_t *)user_data;
+}
+
 /* A tracker with some state on three directories, one disconnected, and limits of 8 nicks
- * and 4 directories. */
+ * and 4 directories; on a fake clock at 1000 ms, with a disconnected hold (so that a
+ * disconnection needs the time) far off. */
 static nt_tracker *populated_tracker(void) {
     nt_options options;
     nt_tracker *tracker = NULL;
@@ -107,6 +161,10 @@ static nt_tracker *populated_tracker(void) {
     options.on_event = count_event;
     options.max_nicks = 8;
     options.max_directories = 4;
+    options.clock = read_fake_clock;
+    options.clock_user_data = &fake_now;
+    options.disconnected_hold_ms = 1000000;
+    fake_now = 1000;
     CHECK_OK(nt_new_with_options(&options, &tracker));
     const char *const first[] = {"J5alice", "J5bob", "J5carol"};
     const char *const second[] = {"J5bob", "J5dave"};
@@ -242,7 +300,7 @@ static void control_characters_are_accepted_and_returned_byte_for_byte(void) {
         CHECK(active);
     }
     struct state_text *state = (struct state_text *)calloc(1, sizeof *state);
-    CHECK(strstr(observe(t, state), "line\nbreak:1,1;") != NULL);
+    CHECK(strstr(observe(t, state), "line\nbreak:1,1@") != NULL);
     free(state);
     nt_free(t);
 }
