@@ -382,7 +382,7 @@ static void a_chunked_peerlist_ends_where_the_same_full_sync_does(void) {
 
 /* The same in a long history: a fixed pseudo-random sequence of lists (whole to one tracker,
  * in chunks of one to three to the other), single reports, batches, disconnections and
- * removals on three directories and eight nicks, with the clock advancing. After each step
+ * removals (and expiry, below) on three directories and eight nicks, the clock advancing. After each step
  * the two agree on everything observable: active nicks in order, each directory's nicks and
  * stats, every pair's last-seen time, the departures. */
 static uint32_t lcg_state = 12345;
@@ -414,15 +414,15 @@ static void check_alike(struct world *one, struct world *other, unsigned step) {
         fprintf(stderr, "    the trackers differ after step %u\n", step);
 }
 
-static void a_long_history_of_chunked_peerlists_agrees_with_full_syncs(void) {
-    struct world *whole = open_world(), *chunked = open_world();
+static void run_history(struct settings settings, bool expiring) {
+    struct world *whole = open_world_with(settings), *chunked = open_world_with(settings);
     struct world *both[2] = {whole, chunked};
     unsigned failures_before = check_failures; /* stops at the first difference */
     for (unsigned step = 0; step < 400 && check_failures == failures_before; step++) {
         uint64_t directory = DIR1 + next_random(3);
         const char *nick = names[next_random(LENGTH(names))];
-        uint32_t kind = next_random(10);
-        uint64_t elapsed = next_random(2) * 7;
+        uint32_t kind = next_random(expiring ? 12 : 10);
+        uint64_t elapsed = next_random(3) * 7;
         whole->clock.now += elapsed;
         chunked->clock.now += elapsed;
         if (kind < 4) { /* a full list */
@@ -461,14 +461,38 @@ static void a_long_history_of_chunked_peerlists_agrees_with_full_syncs(void) {
             bool up = next_random(3) != 0;
             for (int i = 0; i < 2; i++)
                 CHECK_OK(nt_set_directory_connected(both[i]->t, directory, up));
-        } else {
+        } else if (kind < 10) {
             for (int i = 0; i < 2; i++)
                 CHECK_OK(nt_remove_directory(both[i]->t, directory, NULL));
+        } else {
+            size_t gone_whole = 0, gone_chunked = 0;
+            CHECK_OK(nt_expire(whole->t, &gone_whole));
+            struct text departed_whole = departed();
+            CHECK_OK(nt_expire(chunked->t, &gone_chunked));
+            CHECK_EQ(gone_chunked, gone_whole);
+            CHECK_STR(departed().s, departed_whole.s);
         }
         check_alike(whole, chunked, step);
     }
     close_world(whole);
     close_world(chunked);
+}
+
+static void a_long_history_of_chunked_peerlists_agrees_with_full_syncs(void) {
+    struct settings settings;
+    memset(&settings, 0, sizeof settings);
+    run_history(settings, false);
+}
+
+/* The same with expiry (a presence TTL, a gone grace, a disconnected hold) and nt_expire()
+ * among the steps: what a list refreshes, cancels or drops is the same either way. */
+static void the_same_with_expiry(void) {
+    struct settings settings;
+    memset(&settings, 0, sizeof settings);
+    settings.presence_ttl_ms = 40;
+    settings.gone_grace_ms = 15;
+    settings.disconnected_hold_ms = 60;
+    run_history(settings, true);
 }
 
 int main(void) {
@@ -489,6 +513,7 @@ int main(void) {
         TEST_CASE(empty_chunks_and_the_directory_limit),
         TEST_CASE(a_chunked_peerlist_ends_where_the_same_full_sync_does),
         TEST_CASE(a_long_history_of_chunked_peerlists_agrees_with_full_syncs),
+        TEST_CASE(the_same_with_expiry),
     };
     return run_tests(tests, LENGTH(tests));
 }
