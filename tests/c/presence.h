@@ -51,6 +51,7 @@ struct world {
     struct fake_clock clock;
     struct text events; /* "join J5a 1; leave J5b 2; " since the last CHECK_EVENTS */
     uint64_t last_seq;
+    size_t fail_with; /* if not 0, every event callback reports this error */
 };
 
 static inline void append_text(struct text *text, const char *piece) {
@@ -70,6 +71,8 @@ static inline void record_presence_event(void *user_data, const nt_event *event)
     snprintf(line, sizeof line, "%s %s %llu; ", kind, event->nick,
              (unsigned long long)event->directory);
     append_text(&w->events, line);
+    if (w->fail_with != 0) /* only the first error of a call is kept */
+        (void)nt_report_callback_error(w->t, w->fail_with);
 }
 
 /* A tracker with `settings`, its clock at 1000 ms (so that 0, "never", is not a time). */

@@ -159,6 +159,23 @@ static void a_batch_to_a_disconnected_directory_is_recorded_without_events(void)
     close_world(w);
 }
 
+/* A callback that reports an error makes the batch return NT_STATUS_CALLBACK_FAILED, having
+ * applied every entry and delivered every event. */
+static void a_callback_error_is_reported_after_the_whole_batch(void) {
+    struct world *w = open_world();
+    present(w, "J5a", DIR1);
+    CHECK_EVENTS(w, "join J5a 1; ");
+    w->fail_with = 73;
+    static const uint8_t flags[] = {0, 1, 1};
+    CHECK_ERROR(batch(w, DIR1, PACKED("J5a\0J5b\0J5c\0"), flags, 3), NT_STATUS_CALLBACK_FAILED,
+                "callback");
+    CHECK_EQ(nt_take_callback_error(), 73);
+    CHECK_EVENTS(w, "leave J5a 1; join J5b 1; join J5c 1; ");
+    CHECK_STR(departed().s, "J5a,");
+    CHECK_STR(active(w).s, "J5b,J5c,");
+    close_world(w);
+}
+
 /* ---- All or nothing --------------------------------------------------------------------- */
 
 /* Each refusal changes nothing at all, even for the valid entries before the bad one. */
@@ -229,6 +246,7 @@ int main(void) {
         TEST_CASE(gone_reports_alone_make_no_directory),
         TEST_CASE(an_empty_batch_is_accepted_and_empties_the_departures),
         TEST_CASE(a_batch_to_a_disconnected_directory_is_recorded_without_events),
+        TEST_CASE(a_callback_error_is_reported_after_the_whole_batch),
         TEST_CASE(a_bad_batch_changes_nothing),
         TEST_CASE(the_nick_limit_counts_each_new_present_nick_once),
     };

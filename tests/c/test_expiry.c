@@ -58,6 +58,25 @@ static void nothing_expires_except_in_nt_expire(void) {
     close_world(w);
 }
 
+/* A callback that reports an error makes nt_expire() return NT_STATUS_CALLBACK_FAILED, having
+ * acted on everything due: the count is written, the departures too. */
+static void a_callback_error_is_reported_after_the_whole_expiry(void) {
+    struct world *w = open_with_expiry(100, 0, 0);
+    present(w, "J5a", DIR1);
+    present(w, "J5b", DIR2);
+    CHECK_EVENTS(w, "join J5a 1; join J5b 2; ");
+    w->clock.now = 2000;
+    w->fail_with = 74;
+    size_t gone_count = 12345;
+    CHECK_ERROR(nt_expire(w->t, &gone_count), NT_STATUS_CALLBACK_FAILED, "callback");
+    CHECK_EQ(nt_take_callback_error(), 74);
+    CHECK_EQ(gone_count, 2);
+    CHECK_EVENTS(w, "leave J5a 1; leave J5b 2; ");
+    CHECK_STR(departed().s, "J5a,J5b,");
+    CHECK_EQ(tracker_stats(w).nicks, 0);
+    close_world(w);
+}
+
 /* ---- presence_ttl_ms -------------------------------------------------------------------- */
 
 /* A pair not seen within the TTL becomes gone on its directory; the nick leaves with its
@@ -347,6 +366,7 @@ int main(void) {
     static const struct test_case tests[] = {
         TEST_CASE(with_every_option_off_nothing_expires),
         TEST_CASE(nothing_expires_except_in_nt_expire),
+        TEST_CASE(a_callback_error_is_reported_after_the_whole_expiry),
         TEST_CASE(a_pair_not_seen_within_the_ttl_becomes_gone_on_its_directory),
         TEST_CASE(a_nick_leaves_only_when_its_last_pair_expires),
         TEST_CASE(pairs_of_a_disconnected_directory_expire_too),

@@ -113,6 +113,32 @@ static void commit_leaves_come_in_first_seen_order(void) {
     close_world(w);
 }
 
+/* A callback that reports an error makes the chunk or the commit return
+ * NT_STATUS_CALLBACK_FAILED, having done everything it was asked: the change made, every
+ * event delivered, the gone count and the departures written. */
+static void a_callback_error_is_reported_after_the_whole_change(void) {
+    struct world *w = open_world();
+    SYNC(w, DIR1, "J5a", "J5b", "J5c");
+    CHECK_OK(nt_peerlist_begin(w->t, DIR1));
+    CHECK_EVENTS(w, "join J5a 1; join J5b 1; join J5c 1; ");
+    w->fail_with = 71;
+    CHECK_ERROR(add(w, DIR1, PACKED("J5d\0J5e\0J5a\0")), NT_STATUS_CALLBACK_FAILED,
+                "callback");
+    CHECK_EQ(nt_take_callback_error(), 71);
+    CHECK_EVENTS(w, "join J5d 1; join J5e 1; ");
+    w->fail_with = 72;
+    size_t gone_count = 12345;
+    CHECK_ERROR(nt_peerlist_commit(w->t, DIR1, &gone_count), NT_STATUS_CALLBACK_FAILED,
+                "callback");
+    CHECK_EQ(nt_take_callback_error(), 72);
+    CHECK_EQ(gone_count, 2);
+    CHECK_EVENTS(w, "leave J5b 1; leave J5c 1; ");
+    CHECK_STR(departed().s, "J5b,J5c,");
+    CHECK(!snapshot_open(w, DIR1));
+    CHECK_STR(active(w).s, "J5a,J5d,J5e,");
+    close_world(w);
+}
+
 /* ---- Restart, abort, and what closes an open peerlist ------------------------------------ */
 
 /* Beginning while a peerlist is open restarts it: what was listed or reported before the
@@ -501,6 +527,7 @@ int main(void) {
         TEST_CASE(the_commit_drops_exactly_what_was_neither_listed_nor_reported_since_begin),
         TEST_CASE(reports_after_begin_are_kept_by_the_commit),
         TEST_CASE(commit_leaves_come_in_first_seen_order),
+        TEST_CASE(a_callback_error_is_reported_after_the_whole_change),
         TEST_CASE(beginning_again_restarts_the_peerlist),
         TEST_CASE(abort_drops_nothing_and_closes_the_peerlist),
         TEST_CASE(chunks_need_a_peerlist_begun_on_their_directory),
