@@ -108,23 +108,6 @@ static void directory_stats_follow_every_field(void) {
 
 /* ---- A directory's nicks ---------------------------------------------------------------- */
 
-/* The nicks a directory reports present, whether connected or not, neither those it
- * reported gone nor those only other directories report. */
-static void each_directory_lists_its_own_nicks(void) {
-    struct world *w = open_world();
-    SYNC(w, DIR1, "J5a", "J5b", "J5c");
-    SYNC(w, DIR2, "J5c", "J5d");
-    gone(w, "J5b", DIR1);
-    CHECK_OK(nt_set_directory_connected(w->t, DIR2, false));
-    CHECK_OK(nt_set_directory_connected(w->t, DIR5, true));
-    CHECK_STR(directory_nicks(w, DIR1).s, "J5a,J5c,");
-    CHECK_STR(directory_nicks(w, DIR2).s, "J5c,J5d,"); /* kept while disconnected */
-    CHECK_STR(directory_nicks(w, DIR5).s, "");         /* known, empty */
-    CHECK_STR(directory_nicks(w, DIR7).s, "(not found)");
-    CHECK_STR(active(w).s, "J5a,J5c,");
-    close_world(w);
-}
-
 struct visits {
     struct world *w;
     struct text text;
@@ -141,8 +124,34 @@ static void visit_nick(void *user_data, const char *nick) {
     }
 }
 
-/* nt_for_each_directory_nick visits the same nicks; it visits a snapshot without the lock,
- * so the visitor may change the tracker, whose events come after the last visit. */
+/* The nicks a directory reports present, whether connected or not, neither those it
+ * reported gone nor those only other directories report. */
+static void each_directory_lists_its_own_nicks(void) {
+    struct world *w = open_world();
+    SYNC(w, DIR1, "J5a", "J5b", "J5c");
+    SYNC(w, DIR2, "J5c", "J5d");
+    gone(w, "J5b", DIR1);
+    CHECK_OK(nt_set_directory_connected(w->t, DIR2, false));
+    CHECK_OK(nt_set_directory_connected(w->t, DIR5, true));
+    CHECK_STR(directory_nicks(w, DIR1).s, "J5a,J5c,");
+    CHECK_STR(directory_nicks(w, DIR2).s, "J5c,J5d,"); /* kept while disconnected */
+    CHECK_STR(directory_nicks(w, DIR5).s, "");         /* known, empty */
+    CHECK_STR(directory_nicks(w, DIR7).s, "(not found)");
+    CHECK_STR(active(w).s, "J5a,J5c,");
+    /* The visitor visits the same nicks as the packed list has. */
+    const uint64_t known[] = {DIR1, DIR2, DIR5};
+    for (size_t i = 0; i < LENGTH(known); i++) {
+        struct visits visits;
+        memset(&visits, 0, sizeof visits);
+        visits.w = w;
+        CHECK_OK(nt_for_each_directory_nick(w->t, known[i], visit_nick, &visits));
+        CHECK_STR(sorted(visits.text).s, directory_nicks(w, known[i]).s);
+    }
+    close_world(w);
+}
+
+/* nt_for_each_directory_nick visits a snapshot without the lock, so the visitor may change
+ * the tracker, whose events come after the last visit. */
 static void the_directory_visitor_sees_a_snapshot_and_may_change_the_tracker(void) {
     struct world *w = open_world();
     SYNC(w, DIR1, "J5a", "J5b", "J5c");
