@@ -63,7 +63,7 @@ static void the_commit_drops_exactly_what_was_neither_listed_nor_reported_since_
                     "join J5g 1; ");
     size_t gone_count = 12345;
     CHECK_OK(nt_peerlist_commit(w->t, DIR1, &gone_count));
-    /* Dropped on DIR1: c, e, f, g. c and f stay active through DIR2, g through DIR2 too. */
+    /* Dropped on DIR1: c, e, f and g; c, f and g stay active through DIR2, e leaves. */
     CHECK_EQ(gone_count, 1);
     CHECK_EVENTS(w, "leave J5e 1; ");
     CHECK_STR(departed().s, "J5e,");
