@@ -2,8 +2,9 @@
  * Hostile input: every way a caller (or a peer, through a caller) can hand the library bad
  * data, each refused with its own status, and each refusal checked to leave the tracker
  * exactly as it was: the full observable state (stats, active nicks in order, each nick's
- * directories, the packed active nicks, and the calling thread's departures list and
- * callback error) is serialised before and after and compared.
+ * directories and last-seen time, the packed active nicks, each directory's stats, nicks and
+ * their last-seen times, and the calling thread's departures list and callback error) is
+ * serialised before and after and compared.
  *
  * Out of scope by design: use after nt_free() (undefined behaviour, as for any freed memory;
  * documented in the header), and unwinding out of a callback (longjmp, C++ exceptions).
@@ -42,7 +43,51 @@ static void describe_nick(void *user_data, const char *nick) {
     append(state, "%s:%llu", len, nick);
     for (size_t i = 0; i < len && i < LENGTH(directories); i++)
         append(state, "%s,%llu", directories[i], NULL);
-    append(state, "%s;%llu", 0, NULL);
+    uint64_t seen = 0;
+    CHECK_OK(nt_last_seen_anywhere(state->tracker, nick, &seen));
+    append(state, "%s@%llu;", seen, NULL);
+}
+
+static int compare_ids(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int compare_nicks(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Each directory the tracker knows, in id order, with every field of its stats and its
+ * nicks (in byte order: they come in no particular order), each with its last-seen time. */
+static void describe_directories(struct state_text *state) {
+    uint64_t ids[16];
+    size_t count = 0;
+    CHECK_OK(nt_directories(state->tracker, ids, LENGTH(ids), &count));
+    qsort(ids, count, sizeof ids[0], compare_ids);
+    for (size_t i = 0; i < count; i++) {
+        nt_directory_stats s;
+        CHECK_OK(nt_get_directory_stats(state->tracker, ids[i], &s));
+        append(state, "%s| dir %llu:", ids[i], NULL);
+        append(state, "%s nicks=%llu", s.nicks, NULL);
+        append(state, "%s connected=%llu", s.connected, NULL);
+        append(state, "%s open=%llu", s.snapshot_open, NULL);
+        append(state, "%s last_peerlist=%llu", s.last_peerlist_ms, NULL);
+        append(state, "%s last_report=%llu", s.last_report_ms, NULL);
+        append(state, "%s peerlists=%llu", s.peerlists, NULL);
+        append(state, "%s reports=%llu", s.reports, NULL);
+        char packed[2048];
+        const char *nicks[128];
+        size_t len = 0, n = 0;
+        CHECK_OK(nt_directory_nicks_packed(state->tracker, ids[i], packed, sizeof packed, &len));
+        for (size_t at = 0; at < len && n < LENGTH(nicks); at += strlen(packed + at) + 1)
+            nicks[n++] = packed + at;
+        qsort(nicks, n, sizeof nicks[0], compare_nicks);
+        for (size_t k = 0; k < n; k++) {
+            uint64_t seen = 0;
+            CHECK_OK(nt_last_seen(state->tracker, nicks[k], ids[i], &seen));
+            append(state, " %s@%llu", seen, nicks[k]);
+        }
+    }
 }
 
 /* Appends a packed list of nicks, each followed by ','. */
@@ -52,8 +97,8 @@ static void append_packed(struct state_text *state, const char *packed, size_t l
 }
 
 /* Everything a caller can observe about `tracker`, as one string: its counters, its active
- * nicks in order with their directories (one way, and packed), and this thread's departures
- * list and pending callback error. */
+ * nicks in order with their directories and last-seen times (one way, and packed), each
+ * directory's view, and this thread's departures list and pending callback error. */
 static const char *observe(nt_tracker *tracker, struct state_text *state) {
     nt_stats stats;
     char packed[2048];
@@ -76,6 +121,7 @@ static const char *observe(nt_tracker *tracker, struct state_text *state) {
     append(state, "%sjoins=%llu ", stats.joins, NULL);
     append(state, "%sleaves=%llu | ", stats.leaves, NULL);
     CHECK_OK(nt_for_each_active_nick(tracker, describe_nick, state));
+    describe_directories(state);
     return state->text;
 }
 
@@ -98,8 +144,16 @@ static void count_event(void *user_data, const nt_event *event) {
     events_seen++;
 }
 
+/* The trackers' clock: fake, set by the tests. */
+static uint64_t fake_now;
+
+static uint64_t read_fake_clock(void *user_data) {
+    return *(const uint64_t *)user_data;
+}
+
 /* A tracker with some state on three directories, one disconnected, and limits of 8 nicks
- * and 4 directories. */
+ * and 4 directories; on a fake clock at 1000 ms, with a disconnected hold (so that a
+ * disconnection needs the time) far off. */
 static nt_tracker *populated_tracker(void) {
     nt_options options;
     nt_tracker *tracker = NULL;
@@ -107,6 +161,10 @@ static nt_tracker *populated_tracker(void) {
     options.on_event = count_event;
     options.max_nicks = 8;
     options.max_directories = 4;
+    options.clock = read_fake_clock;
+    options.clock_user_data = &fake_now;
+    options.disconnected_hold_ms = 1000000;
+    fake_now = 1000;
     CHECK_OK(nt_new_with_options(&options, &tracker));
     const char *const first[] = {"J5alice", "J5bob", "J5carol"};
     const char *const second[] = {"J5bob", "J5dave"};
@@ -242,7 +300,7 @@ static void control_characters_are_accepted_and_returned_byte_for_byte(void) {
         CHECK(active);
     }
     struct state_text *state = (struct state_text *)calloc(1, sizeof *state);
-    CHECK(strstr(observe(t, state), "line\nbreak:1,1;") != NULL);
+    CHECK(strstr(observe(t, state), "line\nbreak:1,1@") != NULL);
     free(state);
     nt_free(t);
 }
@@ -428,6 +486,246 @@ static void limits_refuse_floods_and_change_nothing(void) {
     nt_free(t);
 }
 
+/* ---- The 0.3 calls ---------------------------------------------------------------------- */
+
+/* A packed list "J5alice\0<nick>\0" in `buffer`: the bad nick is entry 1. */
+static size_t pack_after_alice(char *buffer, const char *nick) {
+    memcpy(buffer, "J5alice", 8);
+    memcpy(buffer + 8, nick, strlen(nick) + 1);
+    return 8 + strlen(nick) + 1;
+}
+
+static void every_0_3_call_refuses_every_bad_nick_and_changes_nothing(void) {
+    make_long_nicks();
+    nt_tracker *t = populated_tracker();
+    CHECK_OK(nt_peerlist_begin(t, 1)); /* so that chunks reach their nicks' validation */
+    static const uint8_t flags[] = {1, 0};
+    for (size_t i = 0; i < LENGTH(bad_nicks); i++) {
+        const char *nick = bad_nicks[i].nick;
+        uint32_t status = bad_nicks[i].status;
+        uint64_t ms = 42;
+        CHECK_REFUSED(t, nt_last_seen(t, nick, 1, &ms), status, "nick");
+        CHECK_REFUSED(t, nt_last_seen_anywhere(t, nick, &ms), status, "nick");
+        CHECK_EQ(ms, 42);
+        if (nick == NULL)
+            continue; /* packed lists hold no NULL entry */
+        char packed[NT_MAX_NICK_LEN + 16];
+        size_t len = pack_after_alice(packed, nick);
+        CHECK_REFUSED(t, nt_peerlist_add(t, 1, packed, len), status, "nicks[1]");
+        CHECK_REFUSED(t, nt_update_batch(t, 1, packed, len, flags, 2), status, "nicks[1]");
+        CHECK_REFUSED(t, nt_update_batch(t, 4, packed, len, flags, 2), status, "nicks[1]");
+    }
+    CHECK_EQ(events_seen, 0);
+    nt_free(t);
+}
+
+static void null_arguments_to_the_0_3_calls_are_refused(void) {
+    nt_tracker *t = populated_tracker();
+    nt_directory_stats stats;
+    memset(&stats, 0x5a, sizeof stats);
+    uint64_t ms = 42, ids[4] = {42, 42, 42, 42};
+    size_t len = 7;
+    char packed[16] = "untouched";
+    static const uint8_t flags[] = {1};
+    CHECK_ERROR(nt_peerlist_begin(NULL, 1), NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_ERROR(nt_peerlist_add(NULL, 1, "J5a", 4), NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_ERROR(nt_peerlist_commit(NULL, 1, &len), NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_ERROR(nt_peerlist_abort(NULL, 1), NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_ERROR(nt_update_batch(NULL, 1, "J5a", 4, flags, 1), NT_STATUS_NULL_ARGUMENT,
+                "tracker");
+    CHECK_ERROR(nt_expire(NULL, &len), NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_ERROR(nt_last_seen(NULL, "J5alice", 1, &ms), NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_ERROR(nt_last_seen_anywhere(NULL, "J5alice", &ms), NT_STATUS_NULL_ARGUMENT,
+                "tracker");
+    CHECK_ERROR(nt_get_directory_stats(NULL, 1, &stats), NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_ERROR(nt_for_each_directory_nick(NULL, 1, describe_nick, NULL),
+                NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_ERROR(nt_directory_nicks_packed(NULL, 1, packed, sizeof packed, &len),
+                NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_ERROR(nt_directories(NULL, ids, 4, &len), NT_STATUS_NULL_ARGUMENT, "tracker");
+    CHECK_OK(nt_peerlist_begin(t, 1));
+    CHECK_REFUSED(t, nt_peerlist_add(t, 1, NULL, 4), NT_STATUS_NULL_ARGUMENT, "nicks");
+    CHECK_REFUSED(t, nt_update_batch(t, 1, NULL, 4, flags, 1), NT_STATUS_NULL_ARGUMENT,
+                  "nicks");
+    CHECK_REFUSED(t, nt_update_batch(t, 1, "J5a", 4, NULL, 1), NT_STATUS_NULL_ARGUMENT,
+                  "present");
+    CHECK_REFUSED(t, nt_last_seen(t, "J5alice", 1, NULL), NT_STATUS_NULL_ARGUMENT, "out_ms");
+    CHECK_REFUSED(t, nt_last_seen_anywhere(t, "J5alice", NULL), NT_STATUS_NULL_ARGUMENT,
+                  "out_ms");
+    CHECK_REFUSED(t, nt_get_directory_stats(t, 1, NULL), NT_STATUS_NULL_ARGUMENT, "out_stats");
+    CHECK_REFUSED(t, nt_for_each_directory_nick(t, 1, NULL, NULL), NT_STATUS_NULL_ARGUMENT,
+                  "visit");
+    CHECK_REFUSED(t, nt_directory_nicks_packed(t, 1, NULL, 1, &len), NT_STATUS_NULL_ARGUMENT,
+                  "out_nicks");
+    CHECK_REFUSED(t, nt_directory_nicks_packed(t, 1, packed, sizeof packed, NULL),
+                  NT_STATUS_NULL_ARGUMENT, "out_len");
+    CHECK_REFUSED(t, nt_directories(t, NULL, 1, &len), NT_STATUS_NULL_ARGUMENT,
+                  "out_directories");
+    CHECK_REFUSED(t, nt_directories(t, ids, 4, NULL), NT_STATUS_NULL_ARGUMENT, "out_len");
+    CHECK_EQ(stats.peerlists, 0x5a5a5a5a5a5a5a5aULL);
+    CHECK_EQ(ms, 42);
+    CHECK_EQ(ids[0], 42);
+    CHECK_EQ(len, 7);
+    CHECK_STR(packed, "untouched");
+    CHECK_EQ(events_seen, 0);
+    nt_free(t);
+}
+
+/* NT_STATUS_NOT_FOUND for a directory (or pair) the tracker does not know, and
+ * NT_STATUS_NO_SNAPSHOT for chunks, commits and aborts without an open peerlist: before a
+ * begin, on an unknown directory (which does not become known), after a commit or abort. */
+static void unknown_directories_and_missing_peerlists_are_refused(void) {
+    nt_tracker *t = populated_tracker();
+    nt_directory_stats stats;
+    memset(&stats, 0x5a, sizeof stats);
+    uint64_t ms = 42;
+    size_t len = 7, gone_count = 7;
+    char packed[16] = "untouched";
+    CHECK_REFUSED(t, nt_get_directory_stats(t, 99, &stats), NT_STATUS_NOT_FOUND,
+                  "directory 99");
+    CHECK_REFUSED(t, nt_for_each_directory_nick(t, 99, describe_nick, NULL),
+                  NT_STATUS_NOT_FOUND, "directory 99");
+    CHECK_REFUSED(t, nt_directory_nicks_packed(t, 99, packed, sizeof packed, &len),
+                  NT_STATUS_NOT_FOUND, "directory 99");
+    CHECK_REFUSED(t, nt_last_seen(t, "J5alice", 99, &ms), NT_STATUS_NOT_FOUND, "not known");
+    CHECK_REFUSED(t, nt_last_seen(t, "J5alice", 2, &ms), NT_STATUS_NOT_FOUND, "not known");
+    CHECK_REFUSED(t, nt_last_seen(t, "J5zed", 1, &ms), NT_STATUS_NOT_FOUND, "not known");
+    CHECK_REFUSED(t, nt_last_seen_anywhere(t, "J5zed", &ms), NT_STATUS_NOT_FOUND, "J5zed");
+    for (int round = 0; round < 3; round++) {
+        uint64_t directory = round == 0 ? 99 : 1;
+        if (round == 1) {
+            CHECK_OK(nt_peerlist_begin(t, 1));
+            CHECK_OK(nt_peerlist_add(t, 1, "J5alice\0J5bob\0J5carol", 22)); /* as it was */
+            CHECK_OK(nt_peerlist_commit(t, 1, NULL));
+        } else if (round == 2) {
+            CHECK_OK(nt_peerlist_begin(t, 1));
+            CHECK_OK(nt_peerlist_abort(t, 1));
+        }
+        CHECK_REFUSED(t, nt_peerlist_add(t, directory, "J5zed", 6), NT_STATUS_NO_SNAPSHOT,
+                      "has no peerlist open");
+        CHECK_REFUSED(t, nt_peerlist_add(t, directory, NULL, 0), NT_STATUS_NO_SNAPSHOT,
+                      "has no peerlist open");
+        CHECK_REFUSED(t, nt_peerlist_commit(t, directory, &gone_count), NT_STATUS_NO_SNAPSHOT,
+                      "has no peerlist open");
+        CHECK_REFUSED(t, nt_peerlist_abort(t, directory), NT_STATUS_NO_SNAPSHOT,
+                      "has no peerlist open");
+    }
+    CHECK_EQ(stats.peerlists, 0x5a5a5a5a5a5a5a5aULL);
+    CHECK_EQ(ms, 42);
+    CHECK_EQ(len, 7);
+    CHECK_EQ(gone_count, 7);
+    CHECK_STR(packed, "untouched");
+    CHECK_EQ(events_seen, 0);
+    nt_free(t);
+}
+
+/* Every call that needs the time refuses a clock that went backwards, changing nothing. */
+static void a_clock_going_backwards_is_refused_by_every_call_that_reads_it(void) {
+    nt_tracker *t = populated_tracker();
+    CHECK_OK(nt_peerlist_begin(t, 1));
+    fake_now = 999;
+    const char *const list[] = {"J5alice"};
+    static const uint8_t flags[] = {1, 0};
+    size_t gone_count = 7;
+    CHECK_REFUSED(t, nt_update(t, "J5zed", 1, true), NT_STATUS_CLOCK_WENT_BACKWARDS,
+                  "after reading 1000 ms");
+    CHECK_REFUSED(t, nt_update(t, "J5alice", 1, false), NT_STATUS_CLOCK_WENT_BACKWARDS,
+                  "clock");
+    CHECK_REFUSED(t, nt_mark_present(t, "J5alice", 2), NT_STATUS_CLOCK_WENT_BACKWARDS,
+                  "clock");
+    CHECK_REFUSED(t, nt_mark_gone(t, "J5bob", 2), NT_STATUS_CLOCK_WENT_BACKWARDS, "clock");
+    CHECK_REFUSED(t, nt_update_n(t, "J5zed", 5, 1, true), NT_STATUS_CLOCK_WENT_BACKWARDS,
+                  "clock");
+    CHECK_REFUSED(t, nt_sync_peerlist(t, 2, list, 1), NT_STATUS_CLOCK_WENT_BACKWARDS, "clock");
+    CHECK_REFUSED(t, nt_sync_peerlist_packed(t, 2, "J5alice", 8),
+                  NT_STATUS_CLOCK_WENT_BACKWARDS, "clock");
+    CHECK_REFUSED(t, nt_peerlist_add(t, 1, "J5zed", 6), NT_STATUS_CLOCK_WENT_BACKWARDS,
+                  "clock");
+    CHECK_REFUSED(t, nt_peerlist_commit(t, 1, &gone_count), NT_STATUS_CLOCK_WENT_BACKWARDS,
+                  "clock");
+    CHECK_REFUSED(t, nt_update_batch(t, 2, "J5zed\0J5bob", 12, flags, 2),
+                  NT_STATUS_CLOCK_WENT_BACKWARDS, "clock");
+    CHECK_REFUSED(t, nt_expire(t, &gone_count), NT_STATUS_CLOCK_WENT_BACKWARDS, "clock");
+    CHECK_REFUSED(t, nt_set_directory_connected(t, 2, false), NT_STATUS_CLOCK_WENT_BACKWARDS,
+                  "clock");
+    CHECK_EQ(gone_count, 7);
+    CHECK_EQ(events_seen, 0);
+    nt_free(t);
+}
+
+static void malformed_chunks_and_batches_are_refused(void) {
+    nt_tracker *t = populated_tracker();
+    CHECK_OK(nt_peerlist_begin(t, 1));
+    static const char unterminated[] = {'J', '5', 'a'};
+    static const char empty_entry[] = "J5alice\0\0J5bob"; /* sizeof: the final NUL too */
+    static const uint8_t flags[] = {1, 1, 1, 1};
+    CHECK_REFUSED(t, nt_peerlist_add(t, 1, unterminated, sizeof unterminated),
+                  NT_STATUS_INVALID_ARGUMENT, "must end with a NUL");
+    CHECK_REFUSED(t, nt_peerlist_add(t, 1, empty_entry, sizeof empty_entry),
+                  NT_STATUS_NICK_EMPTY, "nicks[1]");
+    CHECK_REFUSED(t, nt_peerlist_add(t, 1, "a", SIZE_MAX), NT_STATUS_INVALID_ARGUMENT, "len");
+    CHECK_REFUSED(t, nt_update_batch(t, 1, unterminated, sizeof unterminated, flags, 1),
+                  NT_STATUS_INVALID_ARGUMENT, "must end with a NUL");
+    CHECK_REFUSED(t, nt_update_batch(t, 1, empty_entry, sizeof empty_entry, flags, 3),
+                  NT_STATUS_NICK_EMPTY, "nicks[1]");
+    CHECK_REFUSED(t, nt_update_batch(t, 1, "a", SIZE_MAX, flags, 1),
+                  NT_STATUS_INVALID_ARGUMENT, "len");
+    CHECK_REFUSED(t, nt_update_batch(t, 1, "J5zed", 6, flags, SIZE_MAX),
+                  NT_STATUS_INVALID_ARGUMENT, "larger than any array");
+    /* Another number of flags than nicks: more, fewer, none. */
+    CHECK_REFUSED(t, nt_update_batch(t, 1, "J5zed\0J5bob", 12, flags, 3),
+                  NT_STATUS_INVALID_ARGUMENT, "2 nicks but 3 present flags");
+    CHECK_REFUSED(t, nt_update_batch(t, 1, "J5zed\0J5bob", 12, flags, 1),
+                  NT_STATUS_INVALID_ARGUMENT, "count");
+    CHECK_REFUSED(t, nt_update_batch(t, 1, "J5zed\0J5bob", 12, NULL, 0),
+                  NT_STATUS_INVALID_ARGUMENT, "count");
+    CHECK_REFUSED(t, nt_update_batch(t, 1, NULL, 0, flags, 1), NT_STATUS_INVALID_ARGUMENT,
+                  "count");
+    CHECK_EQ(events_seen, 0);
+    nt_free(t);
+}
+
+static void too_small_buffers_for_the_0_3_calls_are_refused_and_left_untouched(void) {
+    nt_tracker *t = populated_tracker();
+    uint64_t ids[2] = {42, 42};
+    char packed[8];
+    size_t len = 0;
+    memset(packed, '#', sizeof packed);
+    CHECK_REFUSED(t, nt_directories(t, ids, 2, &len), NT_STATUS_BUFFER_TOO_SMALL,
+                  "buffer too small");
+    CHECK_EQ(len, 3);
+    CHECK_EQ(ids[0], 42);
+    CHECK_REFUSED(t, nt_directories(t, NULL, 0, &len), NT_STATUS_BUFFER_TOO_SMALL,
+                  "buffer too small");
+    CHECK_REFUSED(t, nt_directory_nicks_packed(t, 1, packed, sizeof packed, &len),
+                  NT_STATUS_BUFFER_TOO_SMALL, "buffer too small");
+    CHECK_EQ(len, 22); /* J5alice, J5bob, J5carol, each with its NUL */
+    CHECK_REFUSED(t, nt_directory_nicks_packed(t, 1, NULL, 0, &len),
+                  NT_STATUS_BUFFER_TOO_SMALL, "buffer too small");
+    CHECK_EQ(packed[0], '#');
+    CHECK_EQ(packed[7], '#');
+    nt_free(t);
+}
+
+/* Chunks and batches are refused whole beyond the nick limit; begins and batches that would
+ * make a fifth directory known beyond the directory limit. */
+static void limits_refuse_chunks_batches_and_begins(void) {
+    nt_tracker *t = populated_tracker(); /* 5 of 8 nicks, 3 of 4 directories */
+    static const uint8_t flags[] = {1, 1, 0, 1, 1};
+    static const char four_new[] = "F1\0F2\0J5alice\0F3\0F4"; /* sizeof: final NUL too */
+    CHECK_OK(nt_peerlist_begin(t, 1));
+    CHECK_REFUSED(t, nt_peerlist_add(t, 1, four_new, sizeof four_new), NT_STATUS_NICK_LIMIT,
+                  "limit is 8");
+    CHECK_REFUSED(t, nt_update_batch(t, 2, four_new, sizeof four_new, flags, 5),
+                  NT_STATUS_NICK_LIMIT, "limit is 8");
+    CHECK_OK(nt_mark_present(t, "J5alice", 4)); /* the fourth directory */
+    CHECK_REFUSED(t, nt_peerlist_begin(t, 5), NT_STATUS_DIRECTORY_LIMIT, "directory limit");
+    CHECK_REFUSED(t, nt_update_batch(t, 5, "J5alice", 8, flags, 1), NT_STATUS_DIRECTORY_LIMIT,
+                  "directory limit");
+    CHECK_OK(nt_update_batch(t, 5, "J5alice", 8, flags + 2, 1)); /* gone only: no directory */
+    nt_free(t);
+}
+
 static void bad_options_are_refused_and_create_nothing(void) {
     nt_options options;
     nt_tracker *t = NULL;
@@ -443,6 +741,35 @@ static void bad_options_are_refused_and_create_nothing(void) {
     options.pick_mode = 7;
     CHECK_ERROR(nt_new_with_options(&options, &t), NT_STATUS_INVALID_ARGUMENT,
                 "options.pick_mode");
+    /* 0.3: the first pick mode after NT_PICK_MODE_STICKY, the largest values, version 0, a
+     * log level past DEBUG; the new fields take any value (0 = off), so none is bad. */
+    static const uint32_t bad_picks[] = {NT_PICK_MODE_STICKY + 1, UINT32_MAX};
+    for (size_t i = 0; i < LENGTH(bad_picks); i++) {
+        CHECK_OK(nt_options_init(&options, NT_OPTIONS_VERSION));
+        options.pick_mode = bad_picks[i];
+        CHECK_ERROR(nt_new_with_options(&options, &t), NT_STATUS_INVALID_ARGUMENT,
+                    "is not an nt_pick_mode");
+    }
+    CHECK_OK(nt_options_init(&options, NT_OPTIONS_VERSION));
+    options.log_level = NT_LOG_LEVEL_DEBUG + 1;
+    CHECK_ERROR(nt_new_with_options(&options, &t), NT_STATUS_INVALID_ARGUMENT,
+                "options.log_level");
+    CHECK_OK(nt_options_init(&options, NT_OPTIONS_VERSION));
+    options.version = 0;
+    CHECK_ERROR(nt_new_with_options(&options, &t), NT_STATUS_INVALID_ARGUMENT,
+                "options.version");
+    CHECK_OK(nt_options_init(&options, NT_OPTIONS_VERSION));
+    options.pick_mode = NT_PICK_MODE_STICKY + 1;
+    options.version = 1; /* a version-1 struct is checked the same */
+    CHECK_ERROR(nt_new_with_options(&options, &t), NT_STATUS_INVALID_ARGUMENT,
+                "options.pick_mode");
+    /* nt_options_init with a version it does not know writes nothing. */
+    memset(&options, 0x77, sizeof options);
+    CHECK_ERROR(nt_options_init(&options, 0), NT_STATUS_INVALID_ARGUMENT, "version");
+    CHECK_ERROR(nt_options_init(&options, NT_OPTIONS_VERSION + 1), NT_STATUS_INVALID_ARGUMENT,
+                "version");
+    CHECK_EQ(options.version, 0x77777777);
+    CHECK_EQ(options.gone_grace_ms, 0x7777777777777777ULL);
     CHECK(t == NULL);
 }
 
@@ -463,6 +790,13 @@ int main(void) {
         TEST_CASE(too_small_buffers_are_refused_and_left_untouched),
         TEST_CASE(duplicates_in_a_peerlist_count_once_even_against_a_limit),
         TEST_CASE(limits_refuse_floods_and_change_nothing),
+        TEST_CASE(every_0_3_call_refuses_every_bad_nick_and_changes_nothing),
+        TEST_CASE(null_arguments_to_the_0_3_calls_are_refused),
+        TEST_CASE(unknown_directories_and_missing_peerlists_are_refused),
+        TEST_CASE(a_clock_going_backwards_is_refused_by_every_call_that_reads_it),
+        TEST_CASE(malformed_chunks_and_batches_are_refused),
+        TEST_CASE(too_small_buffers_for_the_0_3_calls_are_refused_and_left_untouched),
+        TEST_CASE(limits_refuse_chunks_batches_and_begins),
         TEST_CASE(bad_options_are_refused_and_create_nothing),
         TEST_CASE(unknown_status_codes_still_have_a_description),
     };
