@@ -476,6 +476,25 @@ TEST(update_many_is_all_or_nothing) {
   CHECK_EQ(j.take(), Lines{"join J5c 1"});
 }
 
+TEST(update_many_counts_in_directory_stats_as_one_update_per_report) {
+  // nt_update_batch() promises "the same as nt_update() per nick". A gone report about a nick
+  // the directory never reported present is ignored by nt_update() (the directory's reports
+  // and last_report stay), but counted by nt_update_batch(). FAILS on main 216045b: library
+  // bug, reported, not a wrapper one (the wrapper passes both straight through).
+  Journal single;
+  Journal batch;
+  for (Journal* j : {&single, &batch}) {
+    j->tracker.mark_present("J5a", 1);
+    j->tracker.mark_present("J5b", 2);
+    j->advance(10ms);
+  }
+  single.tracker.update("J5zz", 1, false);  // a nick nobody reported
+  batch.tracker.update_many(1, {{"J5zz", false}});
+  single.tracker.update("J5b", 1, false);  // a nick another directory reported
+  batch.tracker.update_many(1, {{"J5b", false}});
+  CHECK_EQ(batch.tracker.directory_stats(1).value(), single.tracker.directory_stats(1).value());
+}
+
 // ---- The clock -----------------------------------------------------------------------------
 
 TEST(the_clock_is_read_once_at_construction_and_once_per_change) {
