@@ -5,15 +5,18 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -647,6 +650,73 @@ TEST(options_with_a_clock_configure_several_trackers) {
   CHECK_EQ(first.expire(), Nicks{"J5a"});
   CHECK_EQ(second.expire(), Nicks{});
   CHECK_EQ(when(second.last_seen("J5a", 1)), "30 ms");
+}
+
+TEST(threads_sharing_a_tracker_never_see_its_clock_go_backwards) {
+  // A clock that ticks on every reading: read outside the tracker's lock, two threads could
+  // apply their readings in the other order, which the tracker would refuse as backwards.
+  std::atomic<std::int64_t> ticks{0};
+  nt::Options options;
+  options.clock = [&ticks] { return milliseconds(++ticks); };
+  options.presence_ttl = 1000000ms;
+  nt::Tracker tracker(std::move(options));
+  std::vector<std::thread> threads;
+  for (std::uint64_t directory = 1; directory <= 4; ++directory) {
+    threads.emplace_back([&tracker, directory] {
+      for (int i = 0; i < 500; ++i) {
+        const std::string nick = "J5n" + std::to_string(i % 20);
+        tracker.update(nick, directory, i % 3 != 0);
+        if (i % 50 == 0) {
+          tracker.update_many(directory, {{nick, true}});
+          tracker.expire();
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  CHECK(ticks.load() > 2000);
+  CHECK(tracker.last_seen_anywhere("J5n1").value() <= milliseconds(ticks.load()));
+}
+
+TEST(a_clocks_exception_reaches_the_thread_whose_call_read_it) {
+  std::thread::id failing_thread;
+  std::mutex mutex;  // guards failing_thread
+  nt::Options options;
+  options.clock = [&] {
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (std::this_thread::get_id() == failing_thread) {
+      throw ClockError("not on this thread");
+    }
+    return 0ms;
+  };
+  nt::Tracker tracker(std::move(options));
+  std::atomic<int> clock_errors{0};
+  std::atomic<int> other_errors{0};
+  const auto work = [&](std::uint64_t directory, bool fails) {
+    if (fails) {
+      const std::lock_guard<std::mutex> lock(mutex);
+      failing_thread = std::this_thread::get_id();
+    }
+    for (int i = 0; i < 300; ++i) {
+      try {
+        tracker.mark_present("J5n" + std::to_string(i % 10), directory);
+      } catch (const ClockError&) {
+        ++clock_errors;
+      } catch (...) {
+        ++other_errors;
+      }
+    }
+  };
+  std::thread failing(work, 1, true);
+  std::thread working(work, 2, false);
+  failing.join();
+  working.join();
+  CHECK_EQ(clock_errors.load(), 300);
+  CHECK_EQ(other_errors.load(), 0);
+  CHECK_EQ(tracker.directories(), Directories{2});  // every call of the failing thread refused
+  CHECK_EQ(tracker.active_nick_count(), 10u);
 }
 
 // ---- Expiry --------------------------------------------------------------------------------
