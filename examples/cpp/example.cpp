@@ -3,9 +3,12 @@
 // Offers are dropped only when their maker is gone from every directory, so one flapping
 // directory connection does not empty the order book. The event callback is a lambda that
 // reports makers joining, updates the order book when they leave, and aborts a CoinJoin whose
-// counterparty left, by throwing. Private messages go through the directories in turn.
+// counterparty left, by throwing. Private messages go through the directories in turn. A
+// peerlist then arrives in two messages, and makers not seen for 30 minutes expire, on a
+// clock the example moves by hand.
 #include <nick_tracker.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <iostream>
 #include <map>
@@ -38,8 +41,12 @@ int main() {
   std::map<std::string, std::uint64_t, std::less<>> offers;  // maker nick -> offer size (sats)
   std::string coinjoin_counterparty;                          // empty when no CoinJoin runs
 
+  std::chrono::milliseconds now{0};  // a fake clock: the example decides when time passes
+
   nt::Options options;
   options.pick_mode = nt::PickMode::round_robin;  // the default, random, is for real use
+  options.clock = [&now] { return now; };         // the default is the system's monotonic clock
+  options.presence_ttl = std::chrono::minutes(30);  // makers not seen for 30 min expire
   options.on_event = [&](const nt::Event& event) {
     switch (event.kind) {
       case nt::EventKind::join:
@@ -108,6 +115,27 @@ int main() {
   if (!tracker.pick_directory("J5dave")) {
     std::cout << "no directory reaches J5dave any more\n";
   }
+  print_active(tracker);
+
+  std::cout << "directory B resends its peerlist, in two messages\n";
+  tracker.begin_peerlist(kDirectoryB);
+  tracker.add_peerlist_chunk(kDirectoryB, {"J5erin"});  // present at once: nothing dropped yet
+  tracker.add_peerlist_chunk(kDirectoryB, {"J5frank"});
+  for (const std::string& nick : tracker.commit_peerlist(kDirectoryB)) {  // the list is complete
+    std::cout << "  the complete list dropped " << nick << '\n';
+  }
+
+  std::cout << "20 minutes later directory C reports J5erin\n";
+  now += std::chrono::minutes(20);
+  tracker.mark_present("J5erin", kDirectoryC);
+  std::cout << "15 minutes later, expiry\n";
+  now += std::chrono::minutes(15);
+  const std::vector<std::string> expired = tracker.expire();  // J5frank: not seen for 35 min
+  std::cout << "  " << expired.size() << " nick expired; J5erin was last seen at minute "
+            << std::chrono::duration_cast<std::chrono::minutes>(
+                   tracker.last_seen_anywhere("J5erin").value())
+                   .count()
+            << '\n';
   print_active(tracker);
   return 0;
 }
