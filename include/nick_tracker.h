@@ -498,7 +498,9 @@ typedef struct {
 
 /**
  * One directory's view and health, filled by nt_get_directory_stats(). Times are
- * milliseconds of the tracker's clock; 0 means never.
+ * milliseconds of the tracker's clock. Whether a peerlist or report ever arrived is what its
+ * count says: a time is 0 when its count is 0, and may be 0 otherwise too (a clock that
+ * starts at 0).
  */
 typedef struct {
   /**
@@ -511,11 +513,13 @@ typedef struct {
    */
   bool snapshot_open;
   /**
-   * When its last complete peerlist arrived (synced or committed); 0 if none has.
+   * When its last complete peerlist arrived (synced or committed); 0 if none has
+   * (`peerlists` is 0).
    */
   uint64_t last_peerlist_ms;
   /**
-   * When its last single report (nt_update() and the like) arrived; 0 if none has.
+   * When its last single report (nt_update() and the like) arrived; 0 if none has
+   * (`reports` is 0).
    */
   uint64_t last_report_ms;
   /**

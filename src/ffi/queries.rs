@@ -379,7 +379,9 @@ pub unsafe extern "C" fn nt_last_seen_anywhere(
 }
 
 /// One directory's view and health, filled by nt_get_directory_stats(). Times are
-/// milliseconds of the tracker's clock; 0 means never.
+/// milliseconds of the tracker's clock. Whether a peerlist or report ever arrived is what its
+/// count says: a time is 0 when its count is 0, and may be 0 otherwise too (a clock that
+/// starts at 0).
 #[repr(C)]
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct nt_directory_stats {
@@ -388,9 +390,11 @@ pub struct nt_directory_stats {
     pub connected: bool,
     /// Whether a peerlist is being received in chunks (nt_peerlist_begin()).
     pub snapshot_open: bool,
-    /// When its last complete peerlist arrived (synced or committed); 0 if none has.
+    /// When its last complete peerlist arrived (synced or committed); 0 if none has
+    /// (`peerlists` is 0).
     pub last_peerlist_ms: u64,
-    /// When its last single report (nt_update() and the like) arrived; 0 if none has.
+    /// When its last single report (nt_update() and the like) arrived; 0 if none has
+    /// (`reports` is 0).
     pub last_report_ms: u64,
     /// Complete peerlists and single reports received since the directory became known.
     pub peerlists: u64,
