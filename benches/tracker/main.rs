@@ -220,7 +220,20 @@ fn measure_cell(nicks: usize, directories: u64, plan: Plan) -> Cell {
             [&small, &small_churned],
             plan,
         ),
-        chunked(&mut t, [&full, &full_churned], plan),
+        chunked(
+            &mut t,
+            "peerlist in 20-nick chunks, 1% churn (per listed nick)",
+            CHUNK,
+            [&full, &full_churned],
+            plan,
+        ),
+        chunked(
+            &mut t,
+            "peerlist in 1-nick chunks, 1% churn (per listed nick, so per chunk)",
+            1,
+            [&full, &full_churned],
+            plan,
+        ),
         remove(
             &mut t,
             "remove_directory, full directory",
@@ -590,12 +603,19 @@ fn expiry_table(nicks: usize, directories: u64, rounds: usize) {
 /// How many nicks a JoinMarket directory puts in one PEERLIST message.
 const CHUNK: usize = 20;
 
-/// The full list resent in 20-nick chunks (begin, chunks, commit), alternating between two
-/// lists 1% apart like `sync`; the time per listed nick, to set against an update hit.
-fn chunked(t: &mut Trackers, lists: [&Peerlist<'_>; 2], plan: Plan) -> Option<Row> {
+/// The full list resent in chunks of `chunk` nicks (begin, chunks, commit), alternating
+/// between two lists 1% apart like `sync`; the time per listed nick, to set against an update
+/// hit. With 1-nick chunks, every nick pays a chunk's overhead: the two rows give it.
+fn chunked(
+    t: &mut Trackers,
+    operation: &'static str,
+    chunk: usize,
+    lists: [&Peerlist<'_>; 2],
+    plan: Plan,
+) -> Option<Row> {
     let names = implementations(t, &[C_ABI_PACKED]);
     let chunks =
-        |list: &Peerlist<'_>| -> Vec<Vec<u8>> { list.names.chunks(CHUNK).map(packed).collect() };
+        |list: &Peerlist<'_>| -> Vec<Vec<u8>> { list.names.chunks(chunk).map(packed).collect() };
     let packed_chunks = [chunks(lists[0]), chunks(lists[1])];
     let listed = 2 * lists[0].names.len();
     let directory = 1;
@@ -603,8 +623,8 @@ fn chunked(t: &mut Trackers, lists: [&Peerlist<'_>; 2], plan: Plan) -> Option<Ro
         BASELINE => time(listed, || {
             for list in [lists[1], lists[0]] {
                 t.port.begin_peerlist(directory).unwrap();
-                for chunk in list.names.chunks(CHUNK) {
-                    black_box(t.port.add_peerlist_chunk(directory, chunk).unwrap());
+                for nicks in list.names.chunks(chunk) {
+                    black_box(t.port.add_peerlist_chunk(directory, nicks).unwrap());
                 }
                 black_box(t.port.commit_peerlist(directory).unwrap());
             }
@@ -625,11 +645,7 @@ fn chunked(t: &mut Trackers, lists: [&Peerlist<'_>; 2], plan: Plan) -> Option<Ro
             }
         }),
     });
-    finish(
-        "peerlist in 20-nick chunks, 1% churn (per listed nick)",
-        names,
-        seconds,
-    )
+    finish(operation, names, seconds)
 }
 
 fn human(seconds: f64) -> String {
