@@ -93,6 +93,31 @@ fn every_corpus_input_agrees_with_the_reference_model() {
         ("departures lists checked", total.departures_checked),
         ("calls with (pointer, length) nicks", total.length_calls),
         ("packed active nick lists", total.packed_active_nicks),
+        ("peerlists begun (nt_peerlist_begin)", total.snapshots_begun),
+        ("chunks added (nt_peerlist_add)", total.chunks_added),
+        ("commits with leaves", total.commits_with_leaves),
+        ("peerlists aborted", total.aborts),
+        ("NT_STATUS_NO_SNAPSHOT refusals", total.no_snapshot_refusals),
+        (
+            "batches with events (nt_update_batch)",
+            total.batches_with_events,
+        ),
+        ("damaged batches", total.damaged_batches),
+        ("trackers with the fake clock", total.fake_clock_trackers),
+        ("fake clock moves backwards", total.clock_moves_back),
+        (
+            "NT_STATUS_CLOCK_WENT_BACKWARDS refusals",
+            total.clock_refusals,
+        ),
+        ("expiries with leaves", total.expiries_with_leaves),
+        ("last-seen times checked", total.last_seen_checked),
+        ("sticky picks", total.sticky_picks),
+        ("per-directory view calls", total.directory_views),
+        (
+            "re-entrant nt_for_each_directory_nick calls",
+            total.directory_visits,
+        ),
+        ("long peerlists", total.long_peerlists),
     ];
     for (what, count) in reached {
         assert!(count > 0, "the corpus reaches no {what}: {total:?}");
