@@ -2770,6 +2770,10 @@ impl<'a> Harness<'a> {
         };
         // SAFETY: created above, used by nothing else.
         unsafe { ffi::nt_free(tracker) };
+        // nt_expire reports departures: the thread's list is now its (empty) one.
+        if statuses[3] == ffi::OK {
+            self.departed.borrow_mut().clear();
+        }
         // The gone report is held back for its grace period: alice is still there.
         ensure!(
             statuses == [ffi::OK; 4] && seen != UNTOUCHED && gone == 0,
