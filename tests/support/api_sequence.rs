@@ -330,6 +330,9 @@ pub mod ffi {
 
 /// The directories operations choose from (one byte, `% 5`).
 pub const DIRECTORIES: [DirectoryId; 5] = [1, 2, 3, 0, u64::MAX];
+/// How many nicks besides the usual seven a whole-state check looks at one by one (see
+/// `Harness::compare_all`).
+pub const NICKS_PER_CHECK: usize = 8;
 /// How deep callbacks may nest operations.
 pub const MAX_DEPTH: u32 = 3;
 /// Written into output arguments beforehand, to check that refused calls leave them alone.
@@ -508,6 +511,7 @@ pub fn run_with(data: &[u8], options: RunOptions) -> Counters {
             harness.step();
             harness.check_all();
         }
+        harness.quietly("final check", || harness.compare_all(true));
     }));
     if options.trace {
         let trace = harness.trace.borrow();
@@ -889,6 +893,8 @@ pub struct Harness<'a> {
     /// The first failure inside a callback, re-raised once the call returns.
     failure: RefCell<Option<String>>,
     depth: Cell<u32>,
+    /// Whole-state checks made, to take the nicks they look at one by one in turn.
+    checks: Cell<u64>,
     /// Calls that returned something other than OK, for the last-error-message check.
     failed_calls: Cell<u64>,
     /// Nested operations run so far, for the "refused calls change nothing" check.
@@ -948,6 +954,7 @@ impl<'a> Harness<'a> {
             visits: RefCell::new(Vec::new()),
             failure: RefCell::new(None),
             depth: Cell::new(0),
+            checks: Cell::new(0),
             failed_calls: Cell::new(0),
             nested: Cell::new(0),
             nicks: Nicks::new(),
@@ -1030,7 +1037,7 @@ impl<'a> Harness<'a> {
         if status != ffi::OK {
             self.failed_calls.set(self.failed_calls.get() + 1);
             ensure!(
-                !last_error().is_empty(),
+                last_error_set(),
                 "{what}: status {status} without a last-error message"
             );
             let taken = ffi_take_callback_error();
@@ -2296,23 +2303,31 @@ impl<'a> Harness<'a> {
                     false => model.last_seen(&name, directory),
                 };
                 drop(model);
-                self.check_last_seen(&what, status, seen, expected);
+                self.check_last_seen(|| what.clone(), status, seen, expected);
             }
         }
     }
 
     /// A last-seen answer: NOT_FOUND (output untouched) or the model's time (with the
     /// system's clock, any time).
-    fn check_last_seen(&self, what: &str, status: u32, seen: u64, expected: Option<u64>) {
+    fn check_last_seen(
+        &self,
+        what: impl Fn() -> String,
+        status: u32,
+        seen: u64,
+        expected: Option<u64>,
+    ) {
         self.count(|c| c.last_seen_checked += 1);
         match expected {
             None => ensure!(
                 status == ffi::NOT_FOUND && seen == UNTOUCHED,
-                "{what}: status {status}, {seen}; expected NOT_FOUND"
+                "{}: status {status}, {seen}; expected NOT_FOUND",
+                what()
             ),
             Some(expected) => ensure!(
                 status == ffi::OK && (seen == expected || !self.setup.get().fake_clock),
-                "{what}: status {status}, {seen} ms; expected {expected} ms"
+                "{}: status {status}, {seen} ms; expected {expected} ms",
+                what()
             ),
         }
     }
@@ -2467,14 +2482,15 @@ impl<'a> Harness<'a> {
         };
         // SAFETY: our tracker; `out` NULL or writable.
         let status = unsafe { ffi::nt_get_directory_stats(self.ptr(), directory, out) };
-        let what = format!("nt_get_directory_stats {directory} null={null_out}");
-        self.returned(&what, status);
+        let what = || format!("nt_get_directory_stats {directory} null={null_out}");
+        self.returned("nt_get_directory_stats", status);
         let expected = self.model.borrow().directory_stats(directory);
         match (null_out, expected) {
-            (true, _) => ensure!(status == ffi::NULL_ARGUMENT, "{what}: status {status}"),
+            (true, _) => ensure!(status == ffi::NULL_ARGUMENT, "{}: status {status}", what()),
             (false, None) => ensure!(
                 status == ffi::NOT_FOUND && stats == untouched,
-                "{what}: status {status}, {stats:?} for an unknown directory"
+                "{}: status {status}, {stats:?} for an unknown directory",
+                what()
             ),
             (false, Some(expected)) => {
                 let fake_clock = self.setup.get().fake_clock;
@@ -2493,7 +2509,8 @@ impl<'a> Harness<'a> {
                 };
                 ensure!(
                     status == ffi::OK && stats == expected,
-                    "{what}: {stats:?} ({status}), model {expected:?}"
+                    "{}: {stats:?} ({status}), model {expected:?}",
+                    what()
                 );
             }
         }
@@ -3456,7 +3473,7 @@ impl<'a> Harness<'a> {
 
     /// Compares everything observable with the model (without changing anything).
     fn check_all(&self) {
-        self.quietly("whole-state check", || self.compare_all());
+        self.quietly("whole-state check", || self.compare_all(false));
     }
 
     /// Runs calls that change nothing (queries), which must not log.
@@ -3469,14 +3486,31 @@ impl<'a> Harness<'a> {
         );
     }
 
-    fn compare_all(&self) {
+    /// Compares everything observable with the model (without changing anything): the
+    /// counters, the active nicks, every directory's view and, nick by nick, activity, active
+    /// directories and last-seen times. Nick by nick, a check that is not `full` covers the
+    /// seven usual nicks and at most [`NICKS_PER_CHECK`] of the others the tracker holds (the
+    /// names of long peerlists), taken in turn, so that long lists do not make every step
+    /// cost hundreds of calls; the lists above are always whole, and a run ends with a full
+    /// check.
+    fn compare_all(&self, full: bool) {
         let (expected_stats, expected_active, names) = {
             let model = self.model.borrow();
             let mut names: Vec<String> = self.nicks.names().map(str::to_owned).collect();
+            let usual = names.len();
             for nick in model.held_nicks() {
-                if !names.contains(&nick) {
+                if !names[..usual].contains(&nick) {
                     names.push(nick);
                 }
+            }
+            let others = names.len() - usual;
+            if !full && others > NICKS_PER_CHECK {
+                let checks = self.checks.get();
+                self.checks.set(checks + 1);
+                let start = (checks as usize * NICKS_PER_CHECK) % others;
+                let others = names.split_off(usual);
+                let window = others.iter().cycle().skip(start).take(NICKS_PER_CHECK);
+                names.extend(window.cloned());
             }
             let names: Vec<(String, bool, Vec<DirectoryId>)> = names
                 .into_iter()
@@ -3562,30 +3596,49 @@ impl<'a> Harness<'a> {
     /// The 0.3 view: the known directories, each directory's stats and nicks, and when each
     /// of `names` was last seen on each directory and anywhere.
     fn compare_presence(&self, names: &[String]) {
-        self.directories_query(0);
-        for directory in DIRECTORIES {
+        // One call each, with room to spare (the two-call pattern is the operations' job);
+        // of the unknown directories, one (they all answer alike).
+        self.directories_query(2);
+        let known = self.model.borrow().known_directories();
+        let unknown = DIRECTORIES.into_iter().find(|d| !known.contains(d));
+        for directory in known.into_iter().chain(unknown) {
             self.directory_stats_query(directory, false);
-            self.directory_nicks_query(directory, 0);
+            self.directory_nicks_query(directory, 2);
         }
+        // Of the nicks the tracker does not hold, only the first is asked about (they all
+        // answer alike).
+        let mut unheld_asked = false;
         for name in names {
+            if !self.model.borrow().is_held(name) && std::mem::replace(&mut unheld_asked, true) {
+                continue;
+            }
             let nick = CString::new(name.as_str()).expect("nicks have no NUL");
             let mut seen = UNTOUCHED;
             // SAFETY: our tracker; a valid C string; a writable output.
             let status =
                 unsafe { ffi::nt_last_seen_anywhere(self.ptr(), nick.as_ptr(), &mut seen) };
-            let what = format!("last_seen_anywhere({name})");
-            self.returned(&what, status);
+            self.returned("nt_last_seen_anywhere", status);
             let expected = self.model.borrow().last_seen_anywhere(name);
-            self.check_last_seen(&what, status, seen, expected);
-            for directory in DIRECTORIES {
+            let what = || format!("last_seen_anywhere({name})");
+            self.check_last_seen(what, status, seen, expected);
+            // The directories the model has a time for, and one it has none for (all such
+            // answer alike).
+            let directories: Vec<DirectoryId> = {
+                let model = self.model.borrow();
+                let (seen, unseen): (Vec<DirectoryId>, Vec<DirectoryId>) = DIRECTORIES
+                    .into_iter()
+                    .partition(|&d| model.last_seen(name, d).is_some());
+                seen.into_iter().chain(unseen.into_iter().next()).collect()
+            };
+            for directory in directories {
                 let mut seen = UNTOUCHED;
                 // SAFETY: as above.
                 let status =
                     unsafe { ffi::nt_last_seen(self.ptr(), nick.as_ptr(), directory, &mut seen) };
-                let what = format!("last_seen({name}, {directory})");
-                self.returned(&what, status);
+                self.returned("nt_last_seen", status);
                 let expected = self.model.borrow().last_seen(name, directory);
-                self.check_last_seen(&what, status, seen, expected);
+                let what = || format!("last_seen({name}, {directory})");
+                self.check_last_seen(what, status, seen, expected);
             }
         }
     }
@@ -3743,6 +3796,13 @@ fn describe(expect: &Expect) -> String {
 fn ffi_take_callback_error() -> usize {
     // SAFETY: no arguments; it only reads this thread's slot.
     unsafe { ffi::nt_take_callback_error() }
+}
+
+/// Whether this thread has a last-error message (without copying it: this runs after every
+/// call that is not OK).
+fn last_error_set() -> bool {
+    // SAFETY: never NULL, valid until the next failing call on this thread; one byte read.
+    unsafe { *ffi::nt_last_error_message() != 0 }
 }
 
 /// This thread's last-error message.
