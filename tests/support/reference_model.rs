@@ -219,6 +219,13 @@ impl ReferenceModel {
         self.directories.contains_key(&directory)
     }
 
+    /// Every known directory, sorted.
+    pub fn known_directories(&self) -> Vec<DirectoryId> {
+        let mut directories: Vec<DirectoryId> = self.directories.keys().copied().collect();
+        directories.sort_unstable();
+        directories
+    }
+
     pub fn is_held(&self, nick: &str) -> bool {
         self.nicks.contains_key(nick)
     }
