@@ -23,10 +23,6 @@
 # fuzz/corpus/api_sequence/: tests/fuzz_corpus.rs replays every file there
 # (`NT_TRACE=1 cargo test --test fuzz_corpus -- --nocapture` prints the calls it makes).
 #
-# Known library bugs that are still open (each has a failing seed-bug-* in the corpus) would
-# stop every run at once, so the target steers around them (NT_AVOID_KNOWN_BUGS=1, see
-# RunOptions in tests/support/api_sequence.rs); FUZZ_KNOWN_BUGS=1 fuzzes into them.
-#
 # Environment: FUZZ_ARGS adds libFuzzer arguments (e.g. FUZZ_ARGS=-seed=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,9 +42,6 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 mkdir -p fuzz/work/api_sequence
-if [ "${FUZZ_KNOWN_BUGS:-0}" != 1 ]; then
-  export NT_AVOID_KNOWN_BUGS=1
-fi
 cd fuzz
 # shellcheck disable=SC2086 # FUZZ_ARGS is split on purpose
 exec cargo +nightly fuzz run api_sequence work/api_sequence corpus/api_sequence -- \

@@ -343,11 +343,6 @@ const UNTOUCHED: u64 = 0x5EED_5EED_5EED_5EED;
 pub struct RunOptions {
     /// Keep a trace of every call and print it (to stderr) at the end. Default: `NT_TRACE=1`.
     pub trace: bool,
-    /// Steer around library bugs that are known and still open, so that fuzzing finds
-    /// others (scripts/fuzz.sh sets it): a fake clock that would start past 2^62 ms starts
-    /// at 2^61 (times past 2^62 are cut: fuzz/corpus/api_sequence/seed-bug-clock-past-2-62).
-    /// Default: `NT_AVOID_KNOWN_BUGS=1`.
-    pub avoid_known_bugs: bool,
 }
 
 impl Default for RunOptions {
@@ -358,7 +353,6 @@ impl Default for RunOptions {
             let set = |name| std::env::var_os(name).is_some_and(|v| v == "1");
             RunOptions {
                 trace: set("NT_TRACE"),
-                avoid_known_bugs: set("NT_AVOID_KNOWN_BUGS"),
             }
         })
     }
@@ -1062,9 +1056,6 @@ impl<'a> Harness<'a> {
         let mut setup = Setup::decode(self.byte(), self.byte(), self.byte(), self.byte());
         if setup.version2 {
             setup.decode_time(self.byte(), self.byte(), self.byte(), self.byte());
-        }
-        if self.options.avoid_known_bugs && setup.start_ms >= 1 << 62 {
-            setup.start_ms = 1 << 61; // see RunOptions::avoid_known_bugs
         }
         self.note(|| format!("create {setup:?}"));
         let old = self.tracker.replace(std::ptr::null_mut());
