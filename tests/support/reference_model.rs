@@ -148,10 +148,21 @@ struct Change {
     nicks: Vec<Touched>,
     /// Their names, once there are many (a linear search is quicker for a few).
     names: HashSet<String>,
-    /// Every touched directory's state before the change.
+    /// Every touched directory's state before the change, but for its snapshot (copying
+    /// that would make a peerlist in n chunks cost n^2).
     directories: Vec<(DirectoryId, Option<Directory>)>,
+    /// How to undo each change to a snapshot, in the order made.
+    snapshots: Vec<(DirectoryId, SnapshotUndo)>,
     /// Every held-back gone report the change touched, before it.
     pending: Vec<((String, DirectoryId), Option<u64>)>,
+}
+
+/// Undoes one change to a directory's snapshot.
+enum SnapshotUndo {
+    /// A nick was added to the open snapshot.
+    Unlist(String),
+    /// The snapshot was replaced (begun, closed, or removed with its directory).
+    Restore(Option<HashSet<String>>),
 }
 
 /// A nick as it was before a change touched it.
@@ -468,10 +479,7 @@ impl ReferenceModel {
         let mut change = Change::default();
         self.know(&mut change, directory);
         self.touch_directory(&mut change, directory);
-        self.directories
-            .get_mut(&directory)
-            .expect("known")
-            .snapshot = Some(HashSet::new());
+        self.replace_snapshot(&mut change, directory, Some(HashSet::new()));
         self.finish(change, directory, false)
     }
 
@@ -567,7 +575,7 @@ impl ReferenceModel {
             } else {
                 self.disconnected += 1;
                 entry.disconnected_at = now;
-                entry.snapshot = None;
+                self.replace_snapshot(&mut change, directory, None);
             }
         }
         let reads_clock = !connected && self.config.expiry.disconnected_hold_ms.is_some();
@@ -725,9 +733,26 @@ impl ReferenceModel {
     /// Notes `directory`'s state before the change, once per change.
     fn touch_directory(&mut self, change: &mut Change, directory: DirectoryId) {
         if !change.directories.iter().any(|(d, _)| *d == directory) {
-            let before = self.directories.get(&directory).cloned();
+            let before = self.directories.get(&directory).map(|d| Directory {
+                snapshot: None, // in `change.snapshots`
+                ..*d
+            });
             change.directories.push((directory, before));
         }
+    }
+
+    /// Replaces `directory`'s snapshot, keeping the old one to undo it.
+    fn replace_snapshot(
+        &mut self,
+        change: &mut Change,
+        directory: DirectoryId,
+        snapshot: Option<HashSet<String>>,
+    ) {
+        let entry = self.directories.get_mut(&directory).expect("known");
+        let old = std::mem::replace(&mut entry.snapshot, snapshot);
+        change
+            .snapshots
+            .push((directory, SnapshotUndo::Restore(old)));
     }
 
     fn touch_pending(&mut self, change: &mut Change, nick: &str, directory: DirectoryId) {
@@ -793,7 +818,10 @@ impl ReferenceModel {
                 .directories
                 .get_mut(&directory)
                 .and_then(|d| d.snapshot.as_mut());
-            snapshot.expect("open").insert(nick.to_owned());
+            if snapshot.expect("open").insert(nick.to_owned()) {
+                let undo = SnapshotUndo::Unlist(nick.to_owned());
+                change.snapshots.push((directory, undo));
+            }
         }
     }
 
@@ -801,8 +829,8 @@ impl ReferenceModel {
     fn complete_peerlist(&mut self, change: &mut Change, directory: DirectoryId) {
         self.touch_directory(change, directory);
         let now = self.time;
+        self.replace_snapshot(change, directory, None);
         let entry = self.directories.get_mut(&directory).expect("known");
-        entry.snapshot = None;
         entry.peerlists += 1;
         entry.last_peerlist_at = Some(now);
     }
@@ -882,10 +910,12 @@ impl ReferenceModel {
             }
         }
         self.touch_directory(change, directory);
-        if let Some(removed) = self.directories.remove(&directory)
-            && !removed.connected
-        {
-            self.disconnected -= 1;
+        if let Some(removed) = self.directories.remove(&directory) {
+            let undo = SnapshotUndo::Restore(removed.snapshot);
+            change.snapshots.push((directory, undo));
+            if !removed.connected {
+                self.disconnected -= 1;
+            }
         }
     }
 
@@ -984,11 +1014,30 @@ impl ReferenceModel {
                 None => self.pending.remove(&key),
             };
         }
+        // Each directory's state but its snapshot, then the snapshots, each undone in reverse.
         for (directory, before) in change.directories.into_iter().rev() {
             match before {
-                Some(entry) => self.directories.insert(directory, entry),
-                None => self.directories.remove(&directory),
+                Some(mut entry) => {
+                    let now = self.directories.remove(&directory);
+                    entry.snapshot = now.and_then(|d| d.snapshot);
+                    self.directories.insert(directory, entry);
+                }
+                None => {
+                    self.directories.remove(&directory);
+                }
             };
+        }
+        for (directory, undo) in change.snapshots.into_iter().rev() {
+            // A directory the change made is gone again, and its snapshot with it.
+            let Some(entry) = self.directories.get_mut(&directory) else {
+                continue;
+            };
+            match undo {
+                SnapshotUndo::Unlist(nick) => {
+                    entry.snapshot.as_mut().expect("open").remove(&nick);
+                }
+                SnapshotUndo::Restore(snapshot) => entry.snapshot = snapshot,
+            }
         }
         self.disconnected = self.directories.values().filter(|d| !d.connected).count();
     }
