@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark and writes the raw results that BENCHMARKS.md reports:
 #
-#     scripts/bench.sh            # full: N up to 10^6, D up to 64, three traces (~15 minutes)
+#     scripts/bench.sh            # full: N up to 10^6, D up to 64, three traces (15 to 45 minutes)
 #     scripts/bench.sh --quick    # N <= 10^4, small and medium traces (~2 minutes)
 #
 # Outputs in target/bench/: suite.md and suite.json (benches/tracker: every operation at every
