@@ -456,21 +456,7 @@ impl ReferenceModel {
                 self.list(&mut change, nick, directory);
             }
         }
-        let dropped: Vec<String> = self
-            .nicks
-            .iter()
-            .filter(|(nick, entry)| {
-                let here = entry
-                    .statuses
-                    .iter()
-                    .any(|s| s.directory == directory && s.present);
-                here && !listed.contains(nick.as_str())
-            })
-            .map(|(nick, _)| nick.clone())
-            .collect();
-        for nick in dropped {
-            self.set_status(&mut change, &nick, directory, false);
-        }
+        self.drop_unlisted(&mut change, directory, |nick| listed.contains(nick));
         self.complete_peerlist(&mut change, directory);
         self.finish(change, directory, true)
     }
@@ -503,6 +489,19 @@ impl ReferenceModel {
         }
         let mut change = Change::default();
         let listed = self.directories[&directory].snapshot.clone().expect("open");
+        self.drop_unlisted(&mut change, directory, |nick| listed.contains(nick));
+        self.complete_peerlist(&mut change, directory);
+        self.finish(change, directory, true)
+    }
+
+    /// A complete peerlist's drops: every nick `directory` reports present that the list
+    /// did not have becomes gone there.
+    fn drop_unlisted(
+        &mut self,
+        change: &mut Change,
+        directory: DirectoryId,
+        listed: impl Fn(&str) -> bool,
+    ) {
         let unlisted: Vec<String> = self
             .nicks
             .iter()
@@ -511,15 +510,13 @@ impl ReferenceModel {
                     .statuses
                     .iter()
                     .any(|s| s.directory == directory && s.present);
-                here && !listed.contains(nick.as_str())
+                here && !listed(nick)
             })
             .map(|(nick, _)| nick.clone())
             .collect();
         for nick in unlisted {
-            self.set_status(&mut change, &nick, directory, false);
+            self.set_status(change, &nick, directory, false);
         }
-        self.complete_peerlist(&mut change, directory);
-        self.finish(change, directory, true)
     }
 
     pub fn abort_peerlist(&mut self, directory: DirectoryId) -> Outcome {
