@@ -137,12 +137,8 @@ fn active_directories(
         }
         needed
     })?;
-    // SAFETY: non-NULL and, per the contract, writable.
-    unsafe { out_len.write(needed) };
-    if needed > capacity {
-        return Err(Error::BufferTooSmall { needed, capacity });
-    }
-    Ok(())
+    // SAFETY: `out_len` is non-NULL and, per the contract, writable.
+    unsafe { answer_length(out_len, needed, capacity) }
 }
 
 /// Chooses one of `nick`'s active directories to send it a private message through, as the
@@ -267,6 +263,25 @@ pub unsafe extern "C" fn nt_for_each_active_nick(
     })
 }
 
+/// Stores the length an answer needs in `*out_len`, and refuses a buffer that was too small
+/// for it (nothing was written into the buffer then): the one way every sized query
+/// ends.
+///
+/// # Safety
+/// `out_len` must be writable.
+unsafe fn answer_length(
+    out_len: std::ptr::NonNull<usize>,
+    needed: usize,
+    capacity: usize,
+) -> Result<(), Error> {
+    // SAFETY: writable, per this function's contract.
+    unsafe { out_len.write(needed) };
+    if needed > capacity {
+        return Err(Error::BufferTooSmall { needed, capacity });
+    }
+    Ok(())
+}
+
 /// Packs `nicks` (each followed by a NUL) into the caller's buffer if they fit; returns the
 /// length they need.
 fn copy_packed<'n>(
@@ -318,12 +333,8 @@ pub unsafe extern "C" fn nt_active_nicks_packed(
         }
         let needed =
             tracker.locked(|state| copy_packed(state.active_nicks(), out_nicks, capacity))?;
-        // SAFETY: non-NULL and, per the contract, writable.
-        unsafe { out_len.write(needed) };
-        if needed > capacity {
-            return Err(Error::BufferTooSmall { needed, capacity });
-        }
-        Ok(())
+        // SAFETY: `out_len` is non-NULL and, per the contract, writable.
+        unsafe { answer_length(out_len, needed, capacity) }
     })
 }
 
@@ -502,12 +513,8 @@ pub unsafe extern "C" fn nt_directory_nicks_packed(
             Some(copy_packed(nicks, out_nicks, capacity))
         })?;
         let needed = needed.ok_or_else(|| unknown_directory(directory))?;
-        // SAFETY: non-NULL and, per the contract, writable.
-        unsafe { out_len.write(needed) };
-        if needed > capacity {
-            return Err(Error::BufferTooSmall { needed, capacity });
-        }
-        Ok(())
+        // SAFETY: `out_len` is non-NULL and, per the contract, writable.
+        unsafe { answer_length(out_len, needed, capacity) }
     })
 }
 
@@ -539,11 +546,7 @@ pub unsafe extern "C" fn nt_directories(
             }
             needed
         })?;
-        // SAFETY: non-NULL and, per the contract, writable.
-        unsafe { out_len.write(needed) };
-        if needed > capacity {
-            return Err(Error::BufferTooSmall { needed, capacity });
-        }
-        Ok(())
+        // SAFETY: `out_len` is non-NULL and, per the contract, writable.
+        unsafe { answer_length(out_len, needed, capacity) }
     })
 }
