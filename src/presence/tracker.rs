@@ -54,7 +54,10 @@ impl NickTracker {
         Self::default()
     }
 
-    /// A tracker whose clock is std's monotonic clock ([`clock::monotonic`]).
+    /// A tracker whose clock is std's monotonic clock ([`clock::monotonic`]). Every report
+    /// reads it: at high report rates a cheaper clock given to [`NickTracker::with_clock`]
+    /// saves most of an update's cost (BENCHMARKS.md, section 3; the C ABI reads the coarse
+    /// monotonic clock for this reason).
     pub fn with_config(config: Config) -> Self {
         Self::with_clock(config, clock::monotonic())
     }
