@@ -44,7 +44,8 @@ impl Event<'_> {
     }
 }
 
-/// The events of one call, in the order they are reported (see [`Order`]).
+/// The events of one call, in the order they are reported: as they happened, or, for a call
+/// that changes many nicks at once, leaves by when the nicks were first seen, then joins.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Events {
     entries: Vec<Entry>,
